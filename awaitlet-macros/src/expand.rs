@@ -1,0 +1,184 @@
+//! `#[async_def]`: parse → validate → expand, and the best-effort output when validation fails.
+//!
+//! ```ignore
+//! #[async_def(stack_size = 65536)]
+//! fn api(n: u32) -> io::Result<u32> { body }
+//! // becomes
+//! async fn api(n: u32) -> io::Result<u32> {
+//!     ::awaitlet::Builder::new().stack_size(65536)
+//!         .async_def(move || -> io::Result<u32> { body }).await
+//! }
+//! ```
+//!
+//! Only `asyncness` changes in the signature (plus implied `'static` bounds, see
+//! [`require_static`]); every other token keeps the user's span. The body becomes a `move`
+//! closure, so `return` and `?` keep their meaning and the arguments move onto the coroutine.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    FnArg, GenericParam, Lifetime, ParenthesizedGenericArguments, ReturnType, Signature,
+    Token, Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote,
+};
+
+use crate::args::AsyncDefArgs;
+use crate::item::ItemFn;
+use crate::validate::validate;
+
+/// The whole attribute: never returns only an error (see [`fallback`]).
+pub(crate) fn async_def(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_fn = match ItemFn::parse(item.clone()) {
+        Ok(item_fn) => item_fn,
+        Err(error) => return error.to_compile_error().into_iter().chain(item).collect(),
+    };
+    let args = AsyncDefArgs::parse(args);
+    match (args, validate(&item_fn)) {
+        (Ok(args), Ok(())) => expand(item_fn, args),
+        (Err(error), Ok(())) | (Ok(_), Err(error)) => fallback(item_fn, error),
+        (Err(mut error), Err(more)) => {
+            error.combine(more);
+            fallback(item_fn, error)
+        }
+    }
+}
+
+/// Emits the `async fn` that runs the body on a coroutine.
+fn expand(item: ItemFn, args: AsyncDefArgs) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        mut sig,
+        brace_token,
+        inner_attrs,
+        body,
+    } = item;
+    let krate = args.krate.unwrap_or_else(|| parse_quote!(::awaitlet));
+    let stack_size = args.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
+    let assert_await_occurs = args
+        .assert_await_occurs
+        .then(|| quote!(.assert_await_occurs(true)));
+    let returns = closure_return_type(&sig.output);
+    require_static(&mut sig);
+    sig.asyncness = Some(Token![async](sig.fn_token.span));
+    // Errors about the closure (a non-'static capture, say) point at the user's body.
+    let run = quote_spanned! {brace_token.span.join()=>
+        #krate::Builder::new() #stack_size #assert_await_occurs
+            .async_def(move || #returns { #body })
+            .await
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #run
+        }
+    }
+}
+
+/// The error, then the fn as a plain `async fn` with its body untouched, so that callers'
+/// `.await`s and IDE completion don't cascade into secondary errors.
+pub(crate) fn fallback(item: ItemFn, error: syn::Error) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        mut sig,
+        inner_attrs,
+        body,
+        ..
+    } = item;
+    sig.asyncness = Some(Token![async](sig.fn_token.span));
+    sig.constness = None;
+    sig.abi = None;
+    sig.variadic = None;
+    let error = error.to_compile_error();
+    quote! {
+        #error
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #body
+        }
+    }
+}
+
+/// `-> R` for the body closure, so `?` and `return` infer as in the original fn.
+///
+/// Left out when the fn returns `()` (the closure infers it) or an `impl Trait`, which cannot be
+/// written on a closure (the async fn's own return type still constrains it).
+fn closure_return_type(output: &ReturnType) -> Option<TokenStream> {
+    match output {
+        ReturnType::Type(arrow, ty) if !ImplTraits::any(ty) => Some(quote!(#arrow #ty)),
+        _ => None,
+    }
+}
+
+/// Adds the `'static` bounds the coroutine needs: `T: 'static` for each type parameter, and
+/// `+ 'static` on each `impl Trait` argument. Without them, generic code would fail with "may not
+/// live long enough" at the closure, far from anything the user wrote.
+fn require_static(sig: &mut Signature) {
+    let params: Vec<_> = sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(param) => Some(param.ident.clone()),
+            _ => None,
+        })
+        .collect();
+    if !params.is_empty() {
+        let where_clause = sig.generics.make_where_clause();
+        for ident in params {
+            where_clause.predicates.push(parse_quote!(#ident: 'static));
+        }
+    }
+    for input in &mut sig.inputs {
+        if let FnArg::Typed(arg) = input {
+            StaticImplTraits.visit_type_mut(&mut arg.ty);
+        }
+    }
+}
+
+/// Appends `+ 'static` to `impl Trait` types that name no lifetime bound of their own.
+struct StaticImplTraits;
+
+impl VisitMut for StaticImplTraits {
+    fn visit_type_impl_trait_mut(&mut self, ty: &mut TypeImplTrait) {
+        visit_mut::visit_type_impl_trait_mut(self, ty);
+        let has_lifetime = ty
+            .bounds
+            .iter()
+            .any(|bound| matches!(bound, TypeParamBound::Lifetime(_)));
+        if !has_lifetime {
+            ty.bounds.push(TypeParamBound::Lifetime(Lifetime::new(
+                "'static",
+                ty.impl_token.span,
+            )));
+        }
+    }
+
+    // Inside `Fn(..)` sugar and `fn` pointers the types are not arguments the coroutine captures.
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
+
+    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
+}
+
+/// Whether a type mentions `impl Trait` anywhere.
+#[derive(Default)]
+struct ImplTraits(bool);
+
+impl ImplTraits {
+    fn any(ty: &Type) -> bool {
+        let mut finder = ImplTraits::default();
+        finder.visit_type(ty);
+        finder.0
+    }
+}
+
+impl<'ast> Visit<'ast> for ImplTraits {
+    fn visit_type_impl_trait(&mut self, _: &'ast TypeImplTrait) {
+        self.0 = true;
+    }
+}

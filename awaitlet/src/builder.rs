@@ -1,0 +1,117 @@
+//! [`Builder`]: the knobs of an `async_def`, and the fallible way to make one.
+
+use std::io;
+
+use crate::future::AsyncDef;
+use crate::stack::{self, DEFAULT_STACK_SIZE};
+
+/// Configures and creates [`AsyncDef`] futures.
+///
+/// ```
+/// use awaitlet::{Builder, awaitlet};
+///
+/// let fut = Builder::new()
+///     .stack_size(256 * 1024)
+///     .assert_await_occurs(true)
+///     .try_async_def(|| awaitlet!(async { 6 * 7 }))
+///     .expect("mapping a coroutine stack");
+/// assert_eq!(futures::executor::block_on(fut), 42);
+/// ```
+///
+/// `#[async_def(stack_size = N, assert_await_occurs)]` uses the same settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builder {
+    stack_size: usize,
+    assert_await_occurs: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: a 1 MiB stack ([`DEFAULT_STACK_SIZE`](crate::DEFAULT_STACK_SIZE)), no
+    /// `assert_await_occurs`.
+    pub const fn new() -> Self {
+        Builder {
+            stack_size: DEFAULT_STACK_SIZE,
+            assert_await_occurs: false,
+        }
+    }
+
+    /// Usable bytes of the coroutine stack, rounded up to whole pages (4 KiB at least), plus a
+    /// guard page.
+    ///
+    /// The memory is reserved, not committed: pages cost RAM only once the sync code has used
+    /// them. Running off the end hits the guard page and kills the process with `SIGSEGV`, never
+    /// silent corruption; if deep recursion or large locals get there, raise this.
+    pub const fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = bytes;
+        self
+    }
+
+    /// When `true`, finishing without a single `awaitlet!` call (ready or not) panics.
+    ///
+    /// Like Python awaitlet's `assert_await_occurs`, it counts calls, not suspensions: it catches
+    /// a port whose sync code never reached the I/O that was meant to go through `awaitlet!`.
+    pub const fn assert_await_occurs(mut self, enabled: bool) -> Self {
+        self.assert_await_occurs = enabled;
+        self
+    }
+
+    /// Creates the future that runs `f` on a coroutine configured by this builder.
+    ///
+    /// # Panics
+    ///
+    /// When the stack cannot be mapped (see [`Builder::try_async_def`]).
+    #[track_caller]
+    pub fn async_def<F, R>(&self, f: F) -> AsyncDef<R>
+    where
+        F: FnOnce() -> R + 'static,
+        R: 'static,
+    {
+        self.try_async_def(f).unwrap_or_else(|error| stack_failure(error))
+    }
+
+    /// Like [`Builder::async_def`], but a stack that cannot be mapped is an error rather than a
+    /// panic: out of address space, a `stack_size` over 1 TiB, or the kernel's limit on memory
+    /// mappings per process (`vm.max_map_count`, about 32k live coroutines by default).
+    pub fn try_async_def<F, R>(&self, f: F) -> io::Result<AsyncDef<R>>
+    where
+        F: FnOnce() -> R + 'static,
+        R: 'static,
+    {
+        let stack = stack::allocate(self.stack_size)?;
+        Ok(AsyncDef::new(stack, self.assert_await_occurs, f))
+    }
+
+    /// Like [`Builder::async_def`] for a closure that borrows.
+    ///
+    /// # Safety
+    ///
+    /// ## Caller
+    ///
+    /// The same contract as [`async_def_unchecked`](crate::async_def_unchecked).
+    ///
+    /// # Panics
+    ///
+    /// When the stack cannot be mapped.
+    #[track_caller]
+    pub unsafe fn async_def_unchecked<F, R>(&self, f: F) -> AsyncDef<R>
+    where
+        F: FnOnce() -> R,
+    {
+        let stack = stack::allocate(self.stack_size).unwrap_or_else(|error| stack_failure(error));
+        // SAFETY: our caller takes on the contract of `async_def_unchecked`, which is the one
+        // `AsyncDef::new_unchecked` asks for.
+        unsafe { AsyncDef::new_unchecked(stack, self.assert_await_occurs, f) }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn stack_failure(error: io::Error) -> ! {
+    panic!("{error}; `Builder::try_async_def` returns this as an error instead")
+}

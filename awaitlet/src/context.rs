@@ -1,0 +1,173 @@
+//! The thread-local "current coroutine" slot.
+//!
+//! Every rule about where `awaitlet!` may suspend follows from one value per thread, [`Current`]:
+//!
+//! - [`AsyncDef::poll`](crate::AsyncDef) saves the slot before it resumes its coroutine and
+//!   restores it when the coroutine yields, returns or panics ([`Restore`]).
+//! - The coroutine writes `Running(frame)` when it starts and each time it is resumed after a
+//!   suspension, so code running on it finds its own [`Frame`].
+//! - `awaitlet!` writes `Polling` while it polls the awaited future, so an `awaitlet!` inside that
+//!   `poll` refuses to suspend the coroutine half-way through a poll.
+//! - Dropping a suspended `AsyncDef` writes `Cancelling` while it unwinds the coroutine stack.
+//!
+//! Nesting needs nothing more: an `AsyncDef` polled by an `awaitlet!` on another coroutine saves
+//! `Polling`, runs its own coroutine with its own frame, and puts `Polling` back.
+
+use core::cell::Cell;
+use core::ptr::NonNull;
+use core::task::Context;
+
+use corosensei::Yielder;
+
+/// The task context handed to the coroutine on each resume, with its lifetime erased.
+///
+/// It is only dereferenced through [`Frame::context`], whose safety argument says why the pointee
+/// is alive then.
+pub(crate) type ContextPtr = NonNull<Context<'static>>;
+
+/// The yielder of an awaitlet coroutine: resumed with the poller's context, yields nothing.
+pub(crate) type AwaitletYielder = Yielder<ContextPtr, ()>;
+
+/// Erases the lifetime of the poller's context so it can cross the coroutine switch.
+///
+/// Casting a raw pointer between lifetimes is safe; reading through the result is not, and only
+/// [`Frame::context`] does so.
+pub(crate) fn erase(cx: &mut Context<'_>) -> ContextPtr {
+    NonNull::from(cx).cast()
+}
+
+/// What an `awaitlet!` on this thread would find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Current {
+    /// No coroutine body is running on this thread.
+    Outside,
+    /// The body of a coroutine is running; `awaitlet!` may suspend it through this frame.
+    Running(NonNull<Frame>),
+    /// A future awaited by `awaitlet!` is inside its `poll`.
+    Polling,
+    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped.
+    Cancelling,
+}
+
+thread_local! {
+    static CURRENT: Cell<Current> = const { Cell::new(Current::Outside) };
+}
+
+/// Reads this thread's slot.
+#[inline]
+pub(crate) fn current() -> Current {
+    CURRENT.with(Cell::get)
+}
+
+/// Writes this thread's slot.
+#[inline]
+pub(crate) fn set(current: Current) {
+    CURRENT.with(|slot| slot.set(current));
+}
+
+/// Puts a saved slot value back when dropped, on return and on unwind alike.
+pub(crate) struct Restore(Current);
+
+impl Restore {
+    /// Remembers the slot as it is now.
+    #[inline]
+    pub(crate) fn save() -> Self {
+        Restore(current())
+    }
+
+    /// Remembers the slot as it is now and writes `current` until the guard drops.
+    #[inline]
+    pub(crate) fn replace(current: Current) -> Self {
+        Restore(CURRENT.with(|slot| slot.replace(current)))
+    }
+
+    /// A guard that writes `current` when dropped, whatever the slot holds now.
+    #[inline]
+    pub(crate) fn on_drop(current: Current) -> Self {
+        Restore(current)
+    }
+}
+
+impl Drop for Restore {
+    #[inline]
+    fn drop(&mut self) {
+        set(self.0);
+    }
+}
+
+/// The per-coroutine state that `awaitlet!` reaches through the thread-local slot.
+///
+/// It lives in a local variable at the bottom of the coroutine stack (see `future.rs`), so its
+/// address is stable for as long as the body runs, and the slot names it only while the body runs.
+pub(crate) struct Frame {
+    /// The coroutine's yielder; it lives at the very base of the same stack, below this frame.
+    yielder: NonNull<AwaitletYielder>,
+    /// The context of the poll that last resumed the coroutine.
+    cx: Cell<ContextPtr>,
+    /// Whether `awaitlet!` was called at least once (for `assert_await_occurs`).
+    awaited: Cell<bool>,
+}
+
+impl Frame {
+    pub(crate) fn new(yielder: &AwaitletYielder, cx: ContextPtr) -> Self {
+        Frame {
+            yielder: NonNull::from(yielder),
+            cx: Cell::new(cx),
+            awaited: Cell::new(false),
+        }
+    }
+
+    /// Makes this frame the one `awaitlet!` finds. Called on the coroutine, at its start.
+    pub(crate) fn enter(&self) {
+        set(Current::Running(NonNull::from(self)));
+    }
+
+    pub(crate) fn note_await(&self) {
+        self.awaited.set(true);
+    }
+
+    pub(crate) fn awaited(&self) -> bool {
+        self.awaited.get()
+    }
+
+    /// The context of the poll that is running this coroutine right now.
+    ///
+    /// # Safety
+    ///
+    /// ## Caller
+    ///
+    /// Must be called on this frame's coroutine while it runs (not across a [`Frame::suspend`]),
+    /// and the returned reference must be dead before the next call to `context` or `suspend`.
+    #[inline]
+    pub(crate) unsafe fn context(&self) -> &mut Context<'_> {
+        // SAFETY: `cx` was written by the `AsyncDef::poll` that resumed this coroutine, from the
+        // `&mut Context` it was given. That poll is still on the parent stack, blocked inside
+        // `Coroutine::resume` until this coroutine suspends or returns, so its `Context` is alive
+        // and nobody else uses it. The caller keeps the reference inside that window and never
+        // holds two at once, so it is unique. The `'static` of the stored pointer is never exposed:
+        // the result is tied to `&self`, and `Context` is only used for the duration of one poll.
+        unsafe { self.cx.get().cast::<Context<'_>>().as_mut() }
+    }
+
+    /// Suspends the coroutine until its `AsyncDef` is polled again.
+    ///
+    /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
+    /// every destructor on the coroutine stack.
+    #[inline]
+    pub(crate) fn suspend(&self) {
+        // SAFETY: the yielder lives at the base of this coroutine's stack for as long as the
+        // coroutine exists; this frame lives above it on the same stack and is only reachable
+        // while the coroutine runs, so the yielder outlives every use of `self`.
+        let yielder = unsafe { self.yielder.as_ref() };
+        let cx = yielder.suspend(());
+        self.cx.set(cx);
+        self.enter();
+    }
+}
+
+impl Drop for Frame {
+    /// The frame is the last thing to die on the coroutine stack; from here on nothing can reach it.
+    fn drop(&mut self) {
+        set(Current::Outside);
+    }
+}

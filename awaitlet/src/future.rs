@@ -1,0 +1,222 @@
+//! [`AsyncDef`], the future that owns a coroutine running sync code.
+//!
+//! Its state machine is corosensei's:
+//!
+//! ```text
+//!   not started ──poll──▶ suspended ◀──poll (awaitlet! pending)──┐
+//!        │                   │   └──────────────────────────────┘
+//!        │                   ├──poll: body returns──▶ done (Ready, stack recycled)
+//!        │                   ├──poll: body panics───▶ done (panic goes on to the poller)
+//!      drop                drop
+//!        ▼                   ▼
+//!   captures dropped     stack unwound: every destructor on it runs once
+//! ```
+//!
+//! A poll resumes the coroutine with the poller's `Context`; it runs until the body returns or an
+//! `awaitlet!` meets a pending future, which suspends it, and the poll returns `Pending`.
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use corosensei::{Coroutine, CoroutineResult};
+
+use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore};
+use crate::stack::{self, Stack};
+
+type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
+
+/// A future that runs sync code on its own stack, suspending wherever that code calls
+/// [`awaitlet!`](crate::awaitlet!).
+///
+/// Made by [`async_def`](crate::async_def()), [`Builder`](crate::Builder) and
+/// [`#[async_def]`](crate::async_def) fns. Awaiting it returns what the sync code returns.
+///
+/// - **Not `Send`, not `Sync`.** The coroutine stack may hold `!Send` values (an `Rc`, a
+///   `MutexGuard`, a `RefCell` borrow of a thread-local) across an `awaitlet!`, and compiled code
+///   may have cached a thread-local's address on it; no type can check what a stack holds, so the
+///   stack never moves to another thread. Run it on a current-thread runtime, in a `LocalSet`, or
+///   with `futures::executor`:
+///
+///   ```compile_fail
+///   fn require_send<T: Send>(_: T) {}
+///   require_send(awaitlet::async_def(|| 1));
+///   ```
+///
+///   ```compile_fail
+///   fn require_sync<T: Sync>(_: T) {}
+///   require_sync(awaitlet::async_def(|| 1));
+///   ```
+/// - **`Unpin`.** The coroutine's stack is a separate mapping that never moves, so the future
+///   itself can be moved freely between polls; futures pinned *on* that stack stay put.
+/// - **Cancellation.** Dropping it while suspended unwinds the coroutine stack before `drop`
+///   returns: every destructor on it runs exactly once, as if the pending `awaitlet!` had
+///   panicked. Code that runs then cannot suspend again (`awaitlet!` panics; `try_awaitlet`
+///   returns `Err`). Built with `panic = "abort"`, nothing can unwind: a suspended coroutine is
+///   leaked instead (its stack stays mapped, its destructors never run).
+/// - **Panics.** A panic the sync code does not catch comes out of `poll`, payload intact; the
+///   future is then finished. Polling a finished future panics.
+/// - **Leaking** (`mem::forget`) is sound: the stack is never freed or reused, so whatever is
+///   pinned or borrowed on it stays valid.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct AsyncDef<R> {
+    /// `None` once the body has returned and the stack went back to [`stack::recycle`].
+    coroutine: Option<AwaitletCoroutine<R>>,
+    /// Whether leaking a suspended coroutine is sound, which is when its captures are `'static`.
+    /// Only read under `panic = "abort"`, where dropping must leak or abort.
+    #[cfg_attr(not(panic = "abort"), allow(dead_code))]
+    may_leak: bool,
+    /// The stack may hold `!Send` and `!Sync` values: see the type docs.
+    _not_send_sync: PhantomData<*mut ()>,
+}
+
+impl<R> AsyncDef<R> {
+    /// A future that runs `body` on `stack`; the body's captures are `'static`.
+    pub(crate) fn new<F>(stack: Stack, assert_await_occurs: bool, body: F) -> Self
+    where
+        F: FnOnce() -> R + 'static,
+        R: 'static,
+    {
+        let coroutine = Coroutine::with_stack(stack, entry(body, assert_await_occurs));
+        AsyncDef {
+            coroutine: Some(coroutine),
+            may_leak: true,
+            _not_send_sync: PhantomData,
+        }
+    }
+
+    /// A future that runs a borrowing `body` on `stack`.
+    ///
+    /// # Safety
+    ///
+    /// ## Caller
+    ///
+    /// The returned future must be dropped or run to completion before anything `body` borrows
+    /// goes out of scope, and must never be leaked after its first poll: see
+    /// [`async_def_unchecked`](crate::async_def_unchecked).
+    pub(crate) unsafe fn new_unchecked<F>(stack: Stack, assert_await_occurs: bool, body: F) -> Self
+    where
+        F: FnOnce() -> R,
+    {
+        // SAFETY: corosensei needs `'static` only because a coroutine may outlive the data its
+        // closure borrows. Our caller promises that it does not: the future (which owns the
+        // coroutine) finishes or is dropped, unwinding the stack, before the borrows end, and is
+        // never leaked while suspended. The stack is a fresh or fully recycled `DefaultStack`.
+        let coroutine =
+            unsafe { Coroutine::with_stack_unchecked(stack, entry(body, assert_await_occurs)) };
+        AsyncDef {
+            coroutine: Some(coroutine),
+            may_leak: false,
+            _not_send_sync: PhantomData,
+        }
+    }
+
+    /// Hands the stack of a finished coroutine back for reuse.
+    fn finish(&mut self) {
+        if let Some(coroutine) = self.coroutine.take() {
+            stack::recycle(coroutine.into_stack());
+        }
+    }
+}
+
+/// What runs at the base of the coroutine stack: set up the frame `awaitlet!` finds, run the body.
+fn entry<F, R>(body: F, assert_await_occurs: bool) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R
+where
+    F: FnOnce() -> R,
+{
+    move |yielder, cx| {
+        let frame = Frame::new(yielder, cx);
+        frame.enter();
+        let output = body();
+        if assert_await_occurs && !frame.awaited() {
+            panic!(
+                "`async_def` with `assert_await_occurs` returned without calling `awaitlet!`: the \
+                 sync code never reached an await point; check that its I/O goes through \
+                 `awaitlet!`, or drop `assert_await_occurs`"
+            );
+        }
+        output
+    }
+}
+
+impl<R> Future for AsyncDef<R> {
+    type Output = R;
+
+    /// Resumes the coroutine until it returns or suspends on a pending `awaitlet!`.
+    ///
+    /// # Panics
+    ///
+    /// With the sync code's own panic, payload intact, when it does not catch one; and when
+    /// polled again after it returned `Ready` or panicked.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let this = self.get_mut();
+        let coroutine = match &mut this.coroutine {
+            Some(coroutine) if !coroutine.done() => coroutine,
+            _ => panic!("`AsyncDef` polled after completion"),
+        };
+        let result = {
+            // Whatever this thread's slot held (an outer coroutine's `Polling`, or `Outside`)
+            // comes back when the coroutine yields, returns or panics.
+            let _restore = Restore::save();
+            coroutine.resume(context::erase(cx))
+        };
+        match result {
+            CoroutineResult::Yield(()) => Poll::Pending,
+            CoroutineResult::Return(output) => {
+                this.finish();
+                Poll::Ready(output)
+            }
+        }
+    }
+}
+
+impl<R> Drop for AsyncDef<R> {
+    fn drop(&mut self) {
+        let Some(mut coroutine) = self.coroutine.take() else {
+            return;
+        };
+        if !coroutine.done() {
+            #[cfg(panic = "abort")]
+            if coroutine.started() {
+                return leak_suspended(coroutine, self.may_leak);
+            }
+            // Code that runs now (destructors of captures or of the suspended stack) must not
+            // suspend: it would resume nowhere.
+            let _restore = Restore::replace(Current::Cancelling);
+            coroutine.force_unwind();
+        }
+        stack::recycle(coroutine.into_stack());
+    }
+}
+
+/// `panic = "abort"` cannot unwind a suspended stack. Leaking it is sound when the coroutine owns
+/// everything it uses; with borrowed captures (`async_def_unchecked`) the borrows would end while
+/// the stack still refers to them, so the only sound way out is to abort.
+#[cfg(panic = "abort")]
+fn leak_suspended<R>(coroutine: AwaitletCoroutine<R>, may_leak: bool) {
+    if may_leak {
+        core::mem::forget(coroutine);
+    } else {
+        eprintln!(
+            "awaitlet: a suspended `async_def_unchecked` future was dropped in a `panic = \"abort\"` \
+             build, where its stack cannot be unwound; aborting"
+        );
+        std::process::abort();
+    }
+}
+
+impl<R> fmt::Debug for AsyncDef<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.coroutine {
+            None => "done",
+            Some(coroutine) if coroutine.done() => "done",
+            Some(coroutine) if coroutine.started() => "suspended",
+            Some(_) => "not started",
+        };
+        f.debug_struct("AsyncDef")
+            .field("state", &state)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,221 @@
+//! Call async code from plain sync functions, without colouring everything in between.
+//!
+//! Porting a blocking program to async usually means adding `async` and `.await` to every function
+//! between the front end and the I/O, including layers that never touch I/O themselves. awaitlet
+//! runs that middle layer, unchanged, on a stackful coroutine: mark the sync entry point with
+//! [`#[async_def]`](macro@async_def), write [`awaitlet!`] at the bottom where the I/O is now async,
+//! and every function in between stays exactly as it was. It is the Rust counterpart of Python's
+//! `awaitlet` (SQLAlchemy's asyncio layer) and `greenback`.
+//!
+//! ```
+//! use awaitlet::{async_def, awaitlet};
+//! use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+//! use tokio::net::{TcpListener, TcpStream};
+//!
+//! // Unchanged, blocking-style middle layer: no async, no .await.
+//! fn send_receive_logic(
+//!     msg: &str,
+//!     implementation: impl Fn(String) -> std::io::Result<String>,
+//! ) -> std::io::Result<String> {
+//!     implementation(format!("message number {msg}\n"))
+//! }
+//!
+//! // New async back end.
+//! async fn async_echo(addr: std::net::SocketAddr, line: String) -> std::io::Result<String> {
+//!     let mut stream = TcpStream::connect(addr).await?;
+//!     stream.write_all(line.as_bytes()).await?;
+//!     let mut reply = String::new();
+//!     BufReader::new(stream).read_line(&mut reply).await?;
+//!     Ok(reply)
+//! }
+//!
+//! // New async front end: its body runs on a coroutine stack.
+//! #[async_def]
+//! fn send_receive_api(addr: std::net::SocketAddr, msg: String) -> std::io::Result<String> {
+//!     send_receive_logic(&msg, |line| awaitlet!(async_echo(addr, line)))
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> std::io::Result<()> {
+//!     // A one-line echo server on loopback.
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     tokio::spawn(async move {
+//!         while let Ok((stream, _)) = listener.accept().await {
+//!             tokio::spawn(async move {
+//!                 let (read, mut write) = stream.into_split();
+//!                 let mut line = String::new();
+//!                 BufReader::new(read).read_line(&mut line).await?;
+//!                 write.write_all(line.as_bytes()).await
+//!             });
+//!         }
+//!     });
+//!
+//!     let calls = ["one", "two", "three"].map(|m| send_receive_api(addr, m.to_string()));
+//!     for reply in futures::future::join_all(calls).await {
+//!         print!("Got back echo response: {}", reply?);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # How it works
+//!
+//! `#[async_def] fn f(args) -> R { body }` becomes `async fn f(args) -> R`, whose future moves
+//! `body` into a closure and runs it on a fresh coroutine stack (an [`AsyncDef`]). Polling the
+//! future switches to that stack and runs the sync code until it returns or until an `awaitlet!`
+//! finds its future pending; then the coroutine is suspended, with its whole call chain intact,
+//! and the poll returns `Pending`. The next poll switches back and the `awaitlet!` polls again,
+//! with the task's own waker: no thread, no channel, no allocation per await.
+//!
+//! The functional forms are [`async_def()`], [`awaitlet()`], [`try_awaitlet`] and [`Builder`].
+//!
+//! # Safety and limitations
+//!
+//! - [`AsyncDef`] is `!Send`: a suspended stack can hold `!Send` values, so it stays on the
+//!   thread that created it. Use a current-thread runtime, a `LocalSet`, or `futures::executor`.
+//! - Captures are `'static`: any future can be leaked after a poll, and a leaked coroutine never
+//!   finishes its frames, so the safe API takes owned data, like `tokio::spawn`.
+//!   [`async_def_unchecked`] takes a borrowing closure, `unsafe`, for callers who guarantee no leak.
+//! - Panics cross the boundary both ways with their payloads; dropping a suspended future unwinds
+//!   its stack, running every destructor once. See [`AsyncDef`] for the details, including
+//!   `panic = "abort"`.
+//! - Each coroutine has a fixed-size, guarded stack ([`Builder::stack_size`], 1 MiB by default).
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+mod builder;
+mod context;
+mod future;
+mod stack;
+mod suspend;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use crate::builder::Builder;
+pub use crate::future::AsyncDef;
+pub use crate::stack::DEFAULT_STACK_SIZE;
+pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
+
+/// Turns a sync fn into an async fn whose body runs on a coroutine, where [`awaitlet!`] can await.
+///
+/// ```
+/// use awaitlet::{async_def, awaitlet};
+///
+/// fn middle_layer(n: u32, fetch: impl Fn(u32) -> u32) -> u32 {
+///     fetch(n) + fetch(n + 1) // plain sync code
+/// }
+///
+/// #[async_def]
+/// fn api(n: u32) -> u32 {
+///     middle_layer(n, |i| awaitlet!(async move { i * 10 }))
+/// }
+///
+/// assert_eq!(futures::executor::block_on(api(1)), 30);
+/// ```
+///
+/// The fn may be a free fn, an inherent method or a trait-impl method with an owned receiver
+/// (`self`, `self: Box<Self>`, `self: Rc<Self>`, `self: Arc<Self>`), generic, with `where`
+/// clauses, `impl Trait` and pattern arguments; `?`, `return`, doc comments and other attributes
+/// work as usual. Arguments must be owned (`'static`), because the coroutine may outlive any
+/// borrow (see [`AsyncDef`]); every type parameter gets an implied `'static` bound.
+///
+/// Arguments: `#[async_def(stack_size = N, assert_await_occurs, crate = path)]`, as in
+/// [`Builder`]; `crate = path` names this crate where it is re-exported or renamed.
+///
+/// # Equivalent code
+///
+/// ```ignore
+/// #[async_def]
+/// fn api(n: u32) -> u32 { body }
+/// // becomes
+/// async fn api(n: u32) -> u32 {
+///     ::awaitlet::Builder::new().async_def(move || -> u32 { body }).await
+/// }
+/// ```
+#[doc(inline)]
+pub use awaitlet_macros::async_def;
+
+/// Awaits a future from sync code running inside an [`async_def`](macro@async_def), and evaluates
+/// to its output.
+///
+/// `awaitlet!(expr)` accepts anything `expr.await` would ([`IntoFuture`](core::future::IntoFuture))
+/// and is checked at compile time. It may be called at any depth of plain sync functions below an
+/// `async_def`. See [`awaitlet()`] for what it does and when it panics.
+///
+/// ```
+/// use awaitlet::awaitlet;
+///
+/// fn read_config() -> String {
+///     awaitlet!(async { String::from("verbose = true") })
+/// }
+///
+/// let fut = awaitlet::async_def(read_config);
+/// assert_eq!(futures::executor::block_on(fut), "verbose = true");
+/// ```
+#[macro_export]
+macro_rules! awaitlet {
+    ($($input:tt)*) => {
+        $crate::__private::awaitlet! { [$crate] $($input)* }
+    };
+}
+
+/// Runs `f` on a new coroutine; the returned future completes with what `f` returns.
+///
+/// Inside `f`, at any depth, [`awaitlet!`] awaits futures. `f` and its result are `'static`: see
+/// [`AsyncDef`] for why, and [`async_def_unchecked`] for the borrowing form.
+///
+/// ```
+/// let fut = awaitlet::async_def(|| awaitlet::awaitlet(async { "hello" }));
+/// assert_eq!(futures::executor::block_on(fut), "hello");
+/// ```
+///
+/// # Panics
+///
+/// When the coroutine stack cannot be mapped; [`Builder::try_async_def`] returns that error.
+#[track_caller]
+pub fn async_def<F, R>(f: F) -> AsyncDef<R>
+where
+    F: FnOnce() -> R + 'static,
+    R: 'static,
+{
+    Builder::new().async_def(f)
+}
+
+/// Like [`async_def()`], for a closure that borrows from its surroundings.
+///
+/// # Safety
+///
+/// ## Caller
+///
+/// - The future must be run to completion or dropped before anything `f` borrows goes out of
+///   scope. (The returned type carries no lifetime, so the compiler cannot check this.)
+/// - Once polled, the future must never be leaked (`mem::forget`, an `Rc` cycle, a leaked
+///   `Box::pin`): a leaked coroutine never finishes its frames, and sync code may rely on them
+///   finishing before borrowed data dies. For instance
+///   `std::thread::scope(|s| { s.spawn(|| use_it(&borrowed)); awaitlet!(fut) })` leaked at the
+///   `awaitlet!` leaves the spawned thread using `borrowed` after it is freed.
+/// - Built with `panic = "abort"`, dropping such a future while it is suspended aborts the process,
+///   because its stack can neither be unwound nor soundly leaked.
+///
+/// ```
+/// let names = vec!["a".to_string(), "b".to_string()];
+/// // SAFETY: the future is awaited to completion right here, while `names` is alive.
+/// let fut = unsafe { awaitlet::async_def_unchecked(|| names.join(",")) };
+/// assert_eq!(futures::executor::block_on(fut), "a,b");
+/// ```
+///
+/// # Panics
+///
+/// When the coroutine stack cannot be mapped.
+#[track_caller]
+pub unsafe fn async_def_unchecked<F, R>(f: F) -> AsyncDef<R>
+where
+    F: FnOnce() -> R,
+{
+    // SAFETY: our caller takes on exactly the contract that `Builder::async_def_unchecked` states.
+    unsafe { Builder::new().async_def_unchecked(f) }
+}

@@ -1,0 +1,182 @@
+//! The runtime side of `awaitlet!`: poll the future with the coroutine's task context, and suspend
+//! the coroutine while it is pending.
+
+use core::fmt;
+use core::future::{Future, IntoFuture};
+use core::pin::pin;
+use core::ptr::NonNull;
+use core::task::Poll;
+
+use crate::context::{self, Current, Frame, Restore};
+
+/// Awaits `future` from sync code running inside an [`async_def`](crate::async_def()).
+///
+/// This is the function behind [`awaitlet!`](crate::awaitlet!); the macro is usually nicer to
+/// read. The future is pinned on the coroutine stack and polled with the waker of the task that
+/// polls the enclosing [`AsyncDef`](crate::AsyncDef); while it is pending the coroutine is
+/// suspended and that task sees `Poll::Pending`. Nothing is boxed or allocated.
+///
+/// # Panics
+///
+/// When `awaitlet!` cannot suspend here (see [`try_awaitlet`] for a version that hands the future
+/// back instead), with a message that says it was called outside of an `async_def` and why:
+///
+/// - no `async_def` coroutine is running on this thread;
+/// - it is called from inside `Future::poll` of a future that `awaitlet!` is awaiting: a coroutine
+///   is never suspended in the middle of a poll;
+/// - the thread is unwinding (`std::thread::panicking()`), or the coroutine is being unwound
+///   because its `AsyncDef` was dropped: suspending mid-unwind would corrupt the panic state.
+///
+/// A panic inside the awaited future's `poll` unwinds out of this call into the sync code, where
+/// `std::panic::catch_unwind` can stop it.
+#[track_caller]
+#[inline]
+pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
+    match running_frame() {
+        Ok(frame) => await_on(frame, future.into_future()),
+        Err(refusal) => refusal.panic(),
+    }
+}
+
+/// Awaits `future` like [`awaitlet()`], or hands it back un-polled where that would panic.
+///
+/// Use it in code that may run both inside and outside an `async_def`, and in destructors, which
+/// may run while the coroutine unwinds.
+///
+/// ```
+/// let fut = std::future::ready(5);
+/// // Not inside an async_def: the future comes back, never polled.
+/// let err = awaitlet::try_awaitlet(fut).unwrap_err();
+/// assert_eq!(futures::executor::block_on(err.into_inner()), 5);
+/// ```
+pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
+    match running_frame() {
+        Ok(frame) => Ok(await_on(frame, future.into_future())),
+        Err(refusal) => Err(NotInAsyncDef { future, refusal }),
+    }
+}
+
+/// Returns `true` when an [`awaitlet!`](crate::awaitlet!) called here would suspend, `false` where
+/// it would panic.
+///
+/// ```
+/// assert!(!awaitlet::in_async_def());
+/// let inside = futures::executor::block_on(awaitlet::async_def(awaitlet::in_async_def));
+/// assert!(inside);
+/// ```
+pub fn in_async_def() -> bool {
+    running_frame().is_ok()
+}
+
+/// The frame of the coroutine running here, if `awaitlet!` may suspend it.
+#[inline]
+fn running_frame() -> Result<NonNull<Frame>, Refusal> {
+    match context::current() {
+        Current::Running(_) if std::thread::panicking() => Err(Refusal::Panicking),
+        Current::Running(frame) => Ok(frame),
+        Current::Outside => Err(Refusal::Outside),
+        Current::Polling => Err(Refusal::InPoll),
+        Current::Cancelling => Err(Refusal::Cancelling),
+    }
+}
+
+/// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
+#[inline]
+fn await_on<Fut: Future>(frame: NonNull<Frame>, future: Fut) -> Fut::Output {
+    // SAFETY: the slot held `Running(frame)`, and it holds that only while the frame's coroutine
+    // runs on this thread (the coroutine writes it on every entry; `AsyncDef::poll` overwrites it
+    // on every exit; the frame's own destructor clears it). We are that coroutine's code, so the
+    // frame, a local at the base of its stack, is alive for this whole call.
+    let frame = unsafe { frame.as_ref() };
+    frame.note_await();
+    let mut future = pin!(future);
+    loop {
+        let poll = {
+            // Back to `Running` when the poll returns or unwinds into the body.
+            let _running = Restore::on_drop(Current::Running(NonNull::from(frame)));
+            context::set(Current::Polling);
+            // SAFETY: we run on the frame's coroutine and do not suspend before the reference
+            // dies at the end of this statement; nested `awaitlet!`s inside `poll` refuse to
+            // touch the frame because the slot says `Polling`.
+            future.as_mut().poll(unsafe { frame.context() })
+        };
+        match poll {
+            Poll::Ready(output) => return output,
+            Poll::Pending => frame.suspend(),
+        }
+    }
+}
+
+/// Why `awaitlet!` cannot suspend at some point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    Outside,
+    InPoll,
+    Cancelling,
+    Panicking,
+}
+
+impl Refusal {
+    #[cold]
+    #[track_caller]
+    fn panic(self) -> ! {
+        panic!("{self}")
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("`awaitlet!` called outside of an async_def: ")?;
+        f.write_str(match self {
+            Refusal::Outside => {
+                "no awaitlet coroutine is running on this thread; call it only from sync code run \
+                 by an `#[async_def]` fn or `awaitlet::async_def(..)`, or use \
+                 `awaitlet::try_awaitlet` to fall back"
+            }
+            Refusal::InPoll => {
+                "it was called inside `Future::poll` of a future that `awaitlet!` is awaiting, \
+                 and a coroutine is never suspended in the middle of a poll; return \
+                 `Poll::Pending` from that future instead"
+            }
+            Refusal::Cancelling => {
+                "its coroutine is being unwound because the `AsyncDef` was dropped, and cannot \
+                 suspend again; use `awaitlet::try_awaitlet` in code that runs on drop"
+            }
+            Refusal::Panicking => {
+                "the thread is unwinding from a panic, and suspending mid-unwind would corrupt \
+                 its panic state; use `awaitlet::try_awaitlet` in code that runs on drop"
+            }
+        })
+    }
+}
+
+/// The error of [`try_awaitlet`]: `awaitlet!` cannot suspend here. It holds the future, un-polled.
+///
+/// Its `Display` says why, in the words `awaitlet!` would panic with.
+pub struct NotInAsyncDef<F> {
+    future: F,
+    refusal: Refusal,
+}
+
+impl<F> NotInAsyncDef<F> {
+    /// Returns the future that was not awaited. It was never polled.
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+}
+
+impl<F> fmt::Debug for NotInAsyncDef<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NotInAsyncDef")
+            .field("reason", &self.refusal)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> fmt::Display for NotInAsyncDef<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.refusal, f)
+    }
+}
+
+impl<F> std::error::Error for NotInAsyncDef<F> {}

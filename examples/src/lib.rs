@@ -1,0 +1,1 @@
+//! Runnable examples of `awaitlet`; see `README.md` here.

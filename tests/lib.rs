@@ -1,0 +1,1 @@
+//! Integration tests of `awaitlet`; see the files next to this one.

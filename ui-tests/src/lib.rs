@@ -1,0 +1,1 @@
+//! trybuild cases for `awaitlet`; see `tests/ui.rs`.
