@@ -19,8 +19,8 @@ use quote::{quote, quote_spanned};
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    FnArg, GenericParam, Lifetime, ParenthesizedGenericArguments, ReturnType, Signature,
-    Token, Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote,
+    FnArg, GenericParam, Lifetime, ParenthesizedGenericArguments, ReturnType, Signature, Token,
+    Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote,
 };
 
 use crate::args::AsyncDefArgs;

@@ -21,8 +21,8 @@ use crate::stack::{self, DEFAULT_STACK_SIZE};
 /// `#[async_def(stack_size = N, assert_await_occurs)]` uses the same settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Builder {
-    stack_size: usize,
-    assert_await_occurs: bool,
+    pub(crate) stack_size: usize,
+    pub(crate) assert_await_occurs: bool,
 }
 
 impl Default for Builder {
@@ -72,7 +72,8 @@ impl Builder {
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
-        self.try_async_def(f).unwrap_or_else(|error| stack_failure(error))
+        self.try_async_def(f)
+            .unwrap_or_else(|error| stack_failure(error))
     }
 
     /// Like [`Builder::async_def`], but a stack that cannot be mapped is an error rather than a
@@ -84,7 +85,7 @@ impl Builder {
         R: 'static,
     {
         let stack = stack::allocate(self.stack_size)?;
-        Ok(AsyncDef::new(stack, self.assert_await_occurs, f))
+        Ok(AsyncDef::new(self, stack, f))
     }
 
     /// Like [`Builder::async_def`] for a closure that borrows.
@@ -106,7 +107,7 @@ impl Builder {
         let stack = stack::allocate(self.stack_size).unwrap_or_else(|error| stack_failure(error));
         // SAFETY: our caller takes on the contract of `async_def_unchecked`, which is the one
         // `AsyncDef::new_unchecked` asks for.
-        unsafe { AsyncDef::new_unchecked(stack, self.assert_await_occurs, f) }
+        unsafe { AsyncDef::new_unchecked(self, stack, f) }
     }
 }
 

@@ -139,6 +139,10 @@ impl Frame {
     /// Must be called on this frame's coroutine while it runs (not across a [`Frame::suspend`]),
     /// and the returned reference must be dead before the next call to `context` or `suspend`.
     #[inline]
+    #[allow(
+        clippy::mut_from_ref,
+        reason = "the `&mut` comes from the poller, through the pointer; `# Safety` keeps it unique"
+    )]
     pub(crate) unsafe fn context(&self) -> &mut Context<'_> {
         // SAFETY: `cx` was written by the `AsyncDef::poll` that resumed this coroutine, from the
         // `&mut Context` it was given. That poll is still on the parent stack, blocked inside

@@ -23,6 +23,7 @@ use core::task::{Context, Poll};
 
 use corosensei::{Coroutine, CoroutineResult};
 
+use crate::Builder;
 use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore};
 use crate::stack::{self, Stack};
 
@@ -32,7 +33,7 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 /// [`awaitlet!`](crate::awaitlet!).
 ///
 /// Made by [`async_def`](crate::async_def()), [`Builder`](crate::Builder) and
-/// [`#[async_def]`](crate::async_def) fns. Awaiting it returns what the sync code returns.
+/// [`#[async_def]`](macro@crate::async_def) fns. Awaiting it returns what the sync code returns.
 ///
 /// - **Not `Send`, not `Sync`.** The coroutine stack may hold `!Send` values (an `Rc`, a
 ///   `MutexGuard`, a `RefCell` borrow of a thread-local) across an `awaitlet!`, and compiled code
@@ -64,6 +65,8 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 pub struct AsyncDef<R> {
     /// `None` once the body has returned and the stack went back to [`stack::recycle`].
     coroutine: Option<AwaitletCoroutine<R>>,
+    /// The `stack_size` the stack was made for, so it goes back to the right pool.
+    stack_size: usize,
     /// Whether leaking a suspended coroutine is sound, which is when its captures are `'static`.
     /// Only read under `panic = "abort"`, where dropping must leak or abort.
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
@@ -74,14 +77,15 @@ pub struct AsyncDef<R> {
 
 impl<R> AsyncDef<R> {
     /// A future that runs `body` on `stack`; the body's captures are `'static`.
-    pub(crate) fn new<F>(stack: Stack, assert_await_occurs: bool, body: F) -> Self
+    pub(crate) fn new<F>(builder: &Builder, stack: Stack, body: F) -> Self
     where
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
-        let coroutine = Coroutine::with_stack(stack, entry(body, assert_await_occurs));
+        let coroutine = Coroutine::with_stack(stack, entry(body, builder.assert_await_occurs));
         AsyncDef {
             coroutine: Some(coroutine),
+            stack_size: builder.stack_size,
             may_leak: true,
             _not_send_sync: PhantomData,
         }
@@ -96,18 +100,19 @@ impl<R> AsyncDef<R> {
     /// The returned future must be dropped or run to completion before anything `body` borrows
     /// goes out of scope, and must never be leaked after its first poll: see
     /// [`async_def_unchecked`](crate::async_def_unchecked).
-    pub(crate) unsafe fn new_unchecked<F>(stack: Stack, assert_await_occurs: bool, body: F) -> Self
+    pub(crate) unsafe fn new_unchecked<F>(builder: &Builder, stack: Stack, body: F) -> Self
     where
         F: FnOnce() -> R,
     {
+        let entry = entry(body, builder.assert_await_occurs);
         // SAFETY: corosensei needs `'static` only because a coroutine may outlive the data its
         // closure borrows. Our caller promises that it does not: the future (which owns the
         // coroutine) finishes or is dropped, unwinding the stack, before the borrows end, and is
         // never leaked while suspended. The stack is a fresh or fully recycled `DefaultStack`.
-        let coroutine =
-            unsafe { Coroutine::with_stack_unchecked(stack, entry(body, assert_await_occurs)) };
+        let coroutine = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
         AsyncDef {
             coroutine: Some(coroutine),
+            stack_size: builder.stack_size,
             may_leak: false,
             _not_send_sync: PhantomData,
         }
@@ -116,7 +121,7 @@ impl<R> AsyncDef<R> {
     /// Hands the stack of a finished coroutine back for reuse.
     fn finish(&mut self) {
         if let Some(coroutine) = self.coroutine.take() {
-            stack::recycle(coroutine.into_stack());
+            stack::recycle(self.stack_size, coroutine.into_stack());
         }
     }
 }
@@ -187,7 +192,7 @@ impl<R> Drop for AsyncDef<R> {
             let _restore = Restore::replace(Current::Cancelling);
             coroutine.force_unwind();
         }
-        stack::recycle(coroutine.into_stack());
+        stack::recycle(self.stack_size, coroutine.into_stack());
     }
 }
 
