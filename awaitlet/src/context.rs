@@ -43,8 +43,9 @@ pub(crate) enum Current {
     Outside,
     /// The body of a coroutine is running; `awaitlet!` may suspend it through this frame.
     Running(NonNull<Frame>),
-    /// A future awaited by `awaitlet!` is inside its `poll`.
-    Polling,
+    /// A future awaited by `awaitlet!` is inside its `poll`, on this frame's coroutine. The frame
+    /// is kept only so a stack overflow in that `poll` can be reported (see `overflow.rs`).
+    Polling(NonNull<Frame>),
     /// A suspended coroutine is being unwound because its `AsyncDef` was dropped.
     Cancelling,
 }
@@ -106,15 +107,39 @@ pub(crate) struct Frame {
     cx: Cell<ContextPtr>,
     /// Whether `awaitlet!` was called at least once (for `assert_await_occurs`).
     awaited: Cell<bool>,
+    /// Where the coroutine stack is, for the stack-overflow report.
+    stack: StackBounds,
+}
+
+/// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StackBounds {
+    /// The lowest address: the start of the guard page.
+    pub(crate) limit: usize,
+    /// One past the highest address.
+    pub(crate) base: usize,
+    /// The `stack_size` the stack was made for.
+    pub(crate) size: usize,
+}
+
+impl StackBounds {
+    pub(crate) fn contains(&self, address: usize) -> bool {
+        (self.limit..self.base).contains(&address)
+    }
 }
 
 impl Frame {
-    pub(crate) fn new(yielder: &AwaitletYielder, cx: ContextPtr) -> Self {
+    pub(crate) fn new(yielder: &AwaitletYielder, cx: ContextPtr, stack: StackBounds) -> Self {
         Frame {
             yielder: NonNull::from(yielder),
             cx: Cell::new(cx),
             awaited: Cell::new(false),
+            stack,
         }
+    }
+
+    pub(crate) fn stack(&self) -> StackBounds {
+        self.stack
     }
 
     /// Makes this frame the one `awaitlet!` finds. Called on the coroutine, at its start.

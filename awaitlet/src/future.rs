@@ -24,7 +24,9 @@ use core::task::{Context, Poll};
 use corosensei::{Coroutine, CoroutineResult};
 
 use crate::Builder;
-use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore};
+use corosensei::stack::Stack as _;
+
+use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore, StackBounds};
 use crate::stack::{self, Stack};
 
 type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
@@ -82,7 +84,8 @@ impl<R> AsyncDef<R> {
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
-        let coroutine = Coroutine::with_stack(stack, entry(body, builder.assert_await_occurs));
+        let entry = entry(body, builder, &stack);
+        let coroutine = Coroutine::with_stack(stack, entry);
         AsyncDef {
             coroutine: Some(coroutine),
             stack_size: builder.stack_size,
@@ -104,7 +107,7 @@ impl<R> AsyncDef<R> {
     where
         F: FnOnce() -> R,
     {
-        let entry = entry(body, builder.assert_await_occurs);
+        let entry = entry(body, builder, &stack);
         // SAFETY: corosensei needs `'static` only because a coroutine may outlive the data its
         // closure borrows. Our caller promises that it does not: the future (which owns the
         // coroutine) finishes or is dropped, unwinding the stack, before the borrows end, and is
@@ -127,12 +130,22 @@ impl<R> AsyncDef<R> {
 }
 
 /// What runs at the base of the coroutine stack: set up the frame `awaitlet!` finds, run the body.
-fn entry<F, R>(body: F, assert_await_occurs: bool) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R
+fn entry<F, R>(
+    body: F,
+    builder: &Builder,
+    stack: &Stack,
+) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R + use<F, R>
 where
     F: FnOnce() -> R,
 {
+    let assert_await_occurs = builder.assert_await_occurs;
+    let bounds = StackBounds {
+        limit: stack.limit().get(),
+        base: stack.base().get(),
+        size: builder.stack_size,
+    };
     move |yielder, cx| {
-        let frame = Frame::new(yielder, cx);
+        let frame = Frame::new(yielder, cx, bounds);
         frame.enter();
         let output = body();
         if assert_await_occurs && !frame.awaited() {

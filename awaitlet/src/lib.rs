@@ -88,6 +88,7 @@
 mod builder;
 mod context;
 mod future;
+mod overflow;
 mod stack;
 mod suspend;
 

@@ -101,6 +101,9 @@ pub(crate) fn recycle(size: usize, stack: Stack) {
 
 /// Maps a new stack.
 fn map(size: usize) -> io::Result<Stack> {
+    // Before a coroutine can run on this thread, make sure its overflow will be reported. A stack
+    // taken from the pool was mapped on this thread earlier, so this has run already.
+    crate::overflow::prepare_thread();
     if size > MAX_STACK_SIZE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

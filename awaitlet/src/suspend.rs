@@ -75,26 +75,26 @@ fn running_frame() -> Result<NonNull<Frame>, Refusal> {
         Current::Running(_) if std::thread::panicking() => Err(Refusal::Panicking),
         Current::Running(frame) => Ok(frame),
         Current::Outside => Err(Refusal::Outside),
-        Current::Polling => Err(Refusal::InPoll),
+        Current::Polling(_) => Err(Refusal::InPoll),
         Current::Cancelling => Err(Refusal::Cancelling),
     }
 }
 
 /// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
 #[inline]
-fn await_on<Fut: Future>(frame: NonNull<Frame>, future: Fut) -> Fut::Output {
+fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output {
     // SAFETY: the slot held `Running(frame)`, and it holds that only while the frame's coroutine
     // runs on this thread (the coroutine writes it on every entry; `AsyncDef::poll` overwrites it
     // on every exit; the frame's own destructor clears it). We are that coroutine's code, so the
     // frame, a local at the base of its stack, is alive for this whole call.
-    let frame = unsafe { frame.as_ref() };
+    let frame = unsafe { frame_ptr.as_ref() };
     frame.note_await();
     let mut future = pin!(future);
     loop {
         let poll = {
             // Back to `Running` when the poll returns or unwinds into the body.
-            let _running = Restore::on_drop(Current::Running(NonNull::from(frame)));
-            context::set(Current::Polling);
+            let _running = Restore::on_drop(Current::Running(frame_ptr));
+            context::set(Current::Polling(frame_ptr));
             // SAFETY: we run on the frame's coroutine and do not suspend before the reference
             // dies at the end of this statement; nested `awaitlet!`s inside `poll` refuse to
             // touch the frame because the slot says `Polling`.
