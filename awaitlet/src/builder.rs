@@ -45,8 +45,9 @@ impl Builder {
     /// guard page.
     ///
     /// The memory is reserved, not committed: pages cost RAM only once the sync code has used
-    /// them. Running off the end hits the guard page and kills the process with `SIGSEGV`, never
-    /// silent corruption; if deep recursion or large locals get there, raise this.
+    /// them. Running off the end hits the guard page, never silent corruption: the process aborts
+    /// with a message that says a coroutine overflowed its stack and names this setting. If deep
+    /// recursion or large locals get there, raise it.
     pub const fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
         self
