@@ -6,6 +6,9 @@ use syn::{Expr, Ident, LitBool, Path, Token};
 
 /// What every malformed argument list is told.
 const EXPECTED: &str = "expected `stack_size = <usize>`, `assert_await_occurs` or `crate = <path>`";
+const STACK_SIZE_FORM: &str = "stack_size = <usize>";
+const ASSERT_FORM: &str = "assert_await_occurs = <bool>";
+const CRATE_FORM: &str = "crate = <path>";
 
 /// The arguments of one `#[async_def(...)]`.
 #[derive(Default)]
@@ -44,20 +47,25 @@ impl AsyncDefArgs {
             }
             match name.as_str() {
                 "stack_size" => {
-                    expect_eq(input, span, "stack_size = <usize>")?;
+                    let eq = expect_eq(input, span, STACK_SIZE_FORM)?;
+                    if input.is_empty() || input.peek(Token![,]) {
+                        return Err(syn::Error::new(eq, format!("expected `{STACK_SIZE_FORM}`")));
+                    }
                     args.stack_size = Some(input.parse()?);
                 }
                 "assert_await_occurs" => {
                     args.assert_await_occurs = if input.peek(Token![=]) {
                         input.parse::<Token![=]>()?;
-                        input.parse::<LitBool>()?.value
+                        let value = input.parse::<LitBool>();
+                        value.map_err(|error| reword(error, ASSERT_FORM))?.value
                     } else {
                         true
                     };
                 }
                 "crate" => {
-                    expect_eq(input, span, "crate = <path>")?;
-                    args.krate = Some(input.call(Path::parse_mod_style)?);
+                    expect_eq(input, span, CRATE_FORM)?;
+                    let path = input.call(Path::parse_mod_style);
+                    args.krate = Some(path.map_err(|error| reword(error, CRATE_FORM))?);
                 }
                 other => {
                     return Err(syn::Error::new(
@@ -69,7 +77,10 @@ impl AsyncDefArgs {
             seen.push(name);
             if !input.is_empty() {
                 input.parse::<Token![,]>().map_err(|error| {
-                    syn::Error::new(error.span(), format!("expected `,`; {EXPECTED}"))
+                    syn::Error::new(
+                        error.span(),
+                        "expected `,` between `#[async_def]` arguments",
+                    )
                 })?;
             }
         }
@@ -77,10 +88,16 @@ impl AsyncDefArgs {
     }
 }
 
-fn expect_eq(input: ParseStream<'_>, name: Span, form: &str) -> syn::Result<()> {
+/// Parses the `=` after an argument name, returning its span.
+fn expect_eq(input: ParseStream<'_>, name: Span, form: &str) -> syn::Result<Span> {
     if input.peek(Token![=]) {
-        input.parse::<Token![=]>().map(drop)
+        Ok(input.parse::<Token![=]>()?.span)
     } else {
         Err(syn::Error::new(name, format!("expected `{form}`")))
     }
+}
+
+/// Keeps syn's span but says which form was expected.
+fn reword(error: syn::Error, form: &str) -> syn::Error {
+    syn::Error::new(error.span(), format!("expected `{form}`"))
 }

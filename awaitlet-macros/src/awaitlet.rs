@@ -1,10 +1,11 @@
 //! `awaitlet!(future)`: exactly one expression, handed to `awaitlet::awaitlet`.
 //!
-//! The runtime crate's `macro_rules! awaitlet` calls this with its `$crate` in brackets first, so
-//! the expansion names the runtime crate however it was imported, renamed or re-exported.
+//! The runtime crate's `macro_rules! awaitlet` calls this with a path to its `__private` module in
+//! brackets first, so the expansion names the runtime crate however it was imported, renamed or
+//! re-exported.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use quote::quote_spanned;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -22,9 +23,27 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
     };
     match parse(tokens.collect()) {
-        Ok(future) => quote_spanned!(future.span()=> #krate::awaitlet(#future)),
+        Ok(future) => call(krate, &future),
         Err(error) => error.to_compile_error(),
     }
+}
+
+/// `krate::awaitlet(future)`, with the path spanned at the future's first token and the
+/// parentheses at its last, so every error about the call lands on the user's expression.
+fn call(krate: TokenStream, future: &Expr) -> TokenStream {
+    let tokens: Vec<TokenTree> = future.to_token_stream().into_iter().collect();
+    let first = tokens.first().map_or_else(Span::call_site, TokenTree::span);
+    let last = tokens.last().map_or(first, TokenTree::span);
+    let krate: TokenStream = krate
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(first);
+            token
+        })
+        .collect();
+    let mut arguments = Group::new(Delimiter::Parenthesis, future.to_token_stream());
+    arguments.set_span(last);
+    quote_spanned!(first=> #krate::awaitlet #arguments)
 }
 
 /// The one expression, or an error spanned at what is missing or extra.

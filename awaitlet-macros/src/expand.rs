@@ -5,7 +5,7 @@
 //! fn api(n: u32) -> io::Result<u32> { body }
 //! // becomes
 //! async fn api(n: u32) -> io::Result<u32> {
-//!     ::awaitlet::Builder::new().stack_size(65536)
+//!     ::awaitlet::__private::builder().stack_size(65536)   // = Builder::new().stack_size(..)
 //!         .async_def(move || -> io::Result<u32> { body }).await
 //! }
 //! ```
@@ -14,18 +14,19 @@
 //! [`require_static`]); every other token keeps the user's span. The body becomes a `move`
 //! closure, so `return` and `?` keep their meaning and the arguments move onto the coroutine.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
     FnArg, GenericParam, Lifetime, ParenthesizedGenericArguments, ReturnType, Signature, Token,
-    Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote,
+    Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote_spanned,
 };
 
 use crate::args::AsyncDefArgs;
 use crate::item::ItemFn;
-use crate::validate::validate;
+use crate::validate::{is_async_def, validate};
 
 /// The whole attribute: never returns only an error (see [`fallback`]).
 pub(crate) fn async_def(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -54,53 +55,59 @@ fn expand(item: ItemFn, args: AsyncDefArgs) -> TokenStream {
         inner_attrs,
         body,
     } = item;
-    let krate = args.krate.unwrap_or_else(|| parse_quote!(::awaitlet));
-    let stack_size = args.stack_size.map(|bytes| quote!(.stack_size(#bytes)));
+    // Generated tokens carry the span of the user's body, so that rustc's errors about them (a
+    // capture that is not `'static`, a `!Send` future) point at the body, not at the attribute.
+    let body_span = brace_token.span.join();
+    let krate = args
+        .krate
+        .unwrap_or_else(|| parse_quote_spanned!(body_span=> ::awaitlet));
+    // A `stack_size` of the wrong type is reported at the user's expression.
+    let stack_size = args
+        .stack_size
+        .map(|bytes| quote_spanned!(bytes.span()=> .stack_size(#bytes)));
     let assert_await_occurs = args
         .assert_await_occurs
         .then(|| quote!(.assert_await_occurs(true)));
     let returns = closure_return_type(&sig.output);
     require_static(&mut sig);
     sig.asyncness = Some(Token![async](sig.fn_token.span));
-    // Errors about the closure (a non-'static capture, say) point at the user's body.
-    let run = quote_spanned! {brace_token.span.join()=>
-        #krate::Builder::new() #stack_size #assert_await_occurs
+    let run = quote_spanned! {body_span=>
+        #krate::__private::builder() #stack_size #assert_await_occurs
             .async_def(move || #returns { #body })
             .await
     };
-    quote! {
-        #(#attrs)*
-        #vis #sig {
-            #(#inner_attrs)*
-            #run
-        }
-    }
+    let block = braced(body_span, quote!(#(#inner_attrs)* #run));
+    quote!(#(#attrs)* #vis #sig #block)
+}
+
+/// A `{ .. }` block with the span of the user's braces. rustc takes a fn whose body braces come
+/// from a macro for generated code and skips lints such as `dead_code` on it.
+fn braced(span: Span, tokens: TokenStream) -> Group {
+    let mut group = Group::new(Delimiter::Brace, tokens);
+    group.set_span(span);
+    group
 }
 
 /// The error, then the fn as a plain `async fn` with its body untouched, so that callers'
 /// `.await`s and IDE completion don't cascade into secondary errors.
 pub(crate) fn fallback(item: ItemFn, error: syn::Error) -> TokenStream {
     let ItemFn {
-        attrs,
+        mut attrs,
         vis,
         mut sig,
+        brace_token,
         inner_attrs,
         body,
-        ..
     } = item;
+    // A second `#[async_def]` was reported; expanding it too would only repeat errors.
+    attrs.retain(|attr| !is_async_def(attr));
     sig.asyncness = Some(Token![async](sig.fn_token.span));
     sig.constness = None;
     sig.abi = None;
     sig.variadic = None;
     let error = error.to_compile_error();
-    quote! {
-        #error
-        #(#attrs)*
-        #vis #sig {
-            #(#inner_attrs)*
-            #body
-        }
-    }
+    let block = braced(brace_token.span.join(), quote!(#(#inner_attrs)* #body));
+    quote!(#error #(#attrs)* #vis #sig #block)
 }
 
 /// `-> R` for the body closure, so `?` and `return` infer as in the original fn.
@@ -130,7 +137,9 @@ fn require_static(sig: &mut Signature) {
     if !params.is_empty() {
         let where_clause = sig.generics.make_where_clause();
         for ident in params {
-            where_clause.predicates.push(parse_quote!(#ident: 'static));
+            // Spanned at the parameter, so "required by this bound" points at it.
+            let predicate = parse_quote_spanned!(ident.span()=> #ident: 'static);
+            where_clause.predicates.push(predicate);
         }
     }
     for input in &mut sig.inputs {

@@ -1,11 +1,12 @@
 //! The rules an `#[async_def]` fn must follow, one check each, every problem reported at once.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::visit::{self, Visit};
 use syn::{
-    Block, ExprAsync, ExprAwait, ExprClosure, FnArg, GenericParam, Item, Lifetime,
-    ParenthesizedGenericArguments, Receiver, Signature, TraitBound, TypeBareFn, TypeReference,
+    Attribute, Block, ExprAsync, ExprAwait, ExprClosure, FnArg, GenericParam, Ident, Item,
+    Lifetime, ParenthesizedGenericArguments, PatIdent, Signature, TraitBound, Type, TypeBareFn,
+    TypeReference,
 };
 
 use crate::item::ItemFn;
@@ -23,17 +24,36 @@ const BORROWED_SELF: &str = "`#[async_def]` methods must take an owned receiver,
 const LIFETIME_PARAM: &str = "`#[async_def]` fns cannot have lifetime parameters: their arguments \
                               must be owned, because the coroutine that runs the body may outlive \
                               a borrow; remove the lifetime and take owned values";
+const REF_BINDING: &str = "`#[async_def]` arguments must be bound by value, because the coroutine \
+                           that runs the body may outlive a borrow of the argument; remove `ref` \
+                           and borrow inside the body";
+const APPLIED_TWICE: &str = "`#[async_def]` is applied more than once; apply it once";
 const AWAIT: &str = "`.await` cannot be used in an `#[async_def]` fn, whose body is sync code \
                      running on a coroutine; use `awaitlet!(future)` instead";
 
 /// Checks `item` against every rule, returning all the problems found combined into one error.
 pub(crate) fn validate(item: &ItemFn) -> syn::Result<()> {
     let mut errors = Errors::default();
+    check_attributes(item, &mut errors);
     check_qualifiers(&item.sig, &mut errors);
     check_generics(&item.sig, &mut errors);
     check_inputs(&item.sig, &mut errors);
     check_body(item, &mut errors);
     errors.finish()
+}
+
+fn check_attributes(item: &ItemFn, errors: &mut Errors) {
+    for attr in item.attrs.iter().filter(|attr| is_async_def(attr)) {
+        errors.push_spanned(attr, APPLIED_TWICE);
+    }
+}
+
+/// Whether `attr` is another `#[async_def]` (by its last path segment, however it was imported).
+pub(crate) fn is_async_def(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "async_def")
 }
 
 fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
@@ -43,11 +63,11 @@ fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
     if let Some(token) = &sig.constness {
         errors.push(token.span, CONST_FN);
     }
-    if let Some(abi) = &sig.abi {
-        errors.push(abi.span(), EXTERN_FN);
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.push(variadic.dots.spans[0], VARIADIC_FN);
+    match (&sig.variadic, &sig.abi) {
+        // A variadic fn must be `extern "C"`: the ABI is not the problem to fix.
+        (Some(variadic), _) => errors.push_spanned(variadic.dots, VARIADIC_FN),
+        (None, Some(abi)) => errors.push_spanned(abi, EXTERN_FN),
+        (None, None) => {}
     }
 }
 
@@ -60,25 +80,42 @@ fn check_generics(sig: &Signature, errors: &mut Errors) {
 }
 
 fn check_inputs(sig: &Signature, errors: &mut Errors) {
+    // Lifetime parameters are reported where they are declared, not again at each use.
+    let declared: Vec<&Ident> = sig
+        .generics
+        .lifetimes()
+        .map(|param| &param.lifetime.ident)
+        .collect();
+    let borrows = |ty: &Type| {
+        let mut finder = Borrows {
+            declared: &declared,
+            found: Vec::new(),
+        };
+        finder.visit_type(ty);
+        finder.found
+    };
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(receiver) => check_receiver(receiver, errors),
-            FnArg::Typed(arg) => {
-                for span in Borrows::find(|finder| finder.visit_type(&arg.ty)) {
-                    errors.push(span, BORROWED_ARG);
+            FnArg::Receiver(receiver) => {
+                if let Some((and, _)) = &receiver.reference {
+                    errors.push(and.span, BORROWED_SELF);
+                } else if receiver.colon_token.is_some() {
+                    // `self: &Self`, `self: Pin<&mut Self>`: the borrow is in the type.
+                    if let Some(span) = borrows(&receiver.ty).first() {
+                        errors.push(*span, BORROWED_SELF);
+                    }
                 }
             }
-        }
-    }
-}
-
-fn check_receiver(receiver: &Receiver, errors: &mut Errors) {
-    if let Some((and, _)) = &receiver.reference {
-        errors.push(and.span, BORROWED_SELF);
-    } else if receiver.colon_token.is_some() {
-        // `self: &Self`, `self: Pin<&mut Self>`, `self: Rc<Foo<'a>>`: the borrow is in the type.
-        if let Some(span) = Borrows::find(|finder| finder.visit_type(&receiver.ty)).first() {
-            errors.push(*span, BORROWED_SELF);
+            FnArg::Typed(arg) => {
+                for span in borrows(&arg.ty) {
+                    errors.push(span, BORROWED_ARG);
+                }
+                let mut refs = RefBindings::default();
+                refs.visit_pat(&arg.pat);
+                for span in refs.0 {
+                    errors.push(span, REF_BINDING);
+                }
+            }
         }
     }
 }
@@ -100,29 +137,24 @@ fn check_body(item: &ItemFn, errors: &mut Errors) {
 /// Finds the borrows in an argument type: references and lifetimes other than `'static`.
 ///
 /// Higher-ranked lifetimes are not borrows the coroutine could outlive, so `fn(&str)`,
-/// `impl Fn(&str)` and `for<'a> ...` bounds are skipped.
-#[derive(Default)]
-struct Borrows(Vec<Span>);
-
-impl Borrows {
-    fn find(visit: impl FnOnce(&mut Self)) -> Vec<Span> {
-        let mut finder = Borrows::default();
-        visit(&mut finder);
-        finder.0
-    }
+/// `impl Fn(&str)` and `for<'a> ...` bounds are skipped, and so are the fn's own lifetime
+/// parameters, which are reported at their declaration.
+struct Borrows<'a> {
+    declared: &'a [&'a Ident],
+    found: Vec<Span>,
 }
 
-impl<'ast> Visit<'ast> for Borrows {
+impl<'ast> Visit<'ast> for Borrows<'_> {
     fn visit_type_reference(&mut self, reference: &'ast TypeReference) {
         match &reference.lifetime {
             Some(lifetime) if lifetime.ident == "static" => self.visit_type(&reference.elem),
-            _ => self.0.push(reference.and_token.span),
+            _ => self.found.push(reference.and_token.span),
         }
     }
 
     fn visit_lifetime(&mut self, lifetime: &'ast Lifetime) {
-        if lifetime.ident != "static" {
-            self.0.push(lifetime.span());
+        if lifetime.ident != "static" && !self.declared.contains(&&lifetime.ident) {
+            self.found.push(lifetime.span());
         }
     }
 
@@ -137,8 +169,21 @@ impl<'ast> Visit<'ast> for Borrows {
     }
 }
 
-/// Finds `.await` in the body itself, not in the async blocks, async closures or items inside it,
-/// where it is legal.
+/// Finds `ref` and `ref mut` bindings in an argument pattern.
+#[derive(Default)]
+struct RefBindings(Vec<Span>);
+
+impl<'ast> Visit<'ast> for RefBindings {
+    fn visit_pat_ident(&mut self, pat: &'ast PatIdent) {
+        if let Some(by_ref) = &pat.by_ref {
+            self.0.push(by_ref.span);
+        }
+        syn::visit::visit_pat_ident(self, pat);
+    }
+}
+
+/// Finds `.await` in the body itself. Async blocks, async closures and nested items may use it;
+/// in a plain closure rustc's own error says it all.
 #[derive(Default)]
 struct Awaits(Vec<Span>);
 
@@ -150,11 +195,7 @@ impl<'ast> Visit<'ast> for Awaits {
 
     fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
 
-    fn visit_expr_closure(&mut self, closure: &'ast ExprClosure) {
-        if closure.asyncness.is_none() {
-            visit::visit_expr_closure(self, closure);
-        }
-    }
+    fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
 
     fn visit_item(&mut self, _: &'ast Item) {}
 }
@@ -165,7 +206,15 @@ struct Errors(Option<syn::Error>);
 
 impl Errors {
     fn push(&mut self, span: Span, message: &str) {
-        let error = syn::Error::new(span, message);
+        self.add(syn::Error::new(span, message));
+    }
+
+    /// Spans all of `tokens` (first to last token), for problems wider than one token.
+    fn push_spanned(&mut self, tokens: impl ToTokens, message: &str) {
+        self.add(syn::Error::new_spanned(tokens, message));
+    }
+
+    fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(errors) => errors.combine(error),
             None => self.0 = Some(error),

@@ -159,9 +159,12 @@ pub use awaitlet_macros::async_def;
 /// ```
 #[macro_export]
 macro_rules! awaitlet {
-    ($($input:tt)*) => {
-        $crate::__private::awaitlet! { [$crate] $($input)* }
-    };
+    ($($input:tt)*) => {{
+        // The expansion names the crate through this alias, spanned at the user's tokens, so
+        // rustc's errors point at the future rather than into this macro.
+        use $crate::__private as __awaitlet_crate;
+        $crate::__private::awaitlet! { [__awaitlet_crate] $($input)* }
+    }};
 }
 
 /// Runs `f` on a new coroutine; the returned future completes with what `f` returns.

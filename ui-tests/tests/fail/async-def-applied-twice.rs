@@ -1,0 +1,11 @@
+use awaitlet::async_def;
+
+#[async_def]
+#[async_def]
+fn answer() -> u32 {
+    42
+}
+
+fn main() {
+    let _: u32 = futures::executor::block_on(answer());
+}

@@ -1,0 +1,10 @@
+use awaitlet::async_def;
+
+#[async_def(stack_size = )]
+fn answer() -> u32 {
+    42
+}
+
+fn main() {
+    let _: u32 = futures::executor::block_on(answer());
+}

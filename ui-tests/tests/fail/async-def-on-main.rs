@@ -1,0 +1,2 @@
+#[awaitlet::async_def]
+fn main() {}

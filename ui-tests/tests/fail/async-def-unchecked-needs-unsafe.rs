@@ -1,0 +1,5 @@
+fn main() {
+    let names = vec![String::from("a")];
+    let fut = awaitlet::async_def_unchecked(|| names.join(","));
+    let _: String = futures::executor::block_on(fut);
+}

@@ -1,0 +1,10 @@
+use awaitlet::{async_def, awaitlet};
+
+#[async_def]
+fn answer() -> u32 {
+    awaitlet!(42)
+}
+
+fn main() {
+    let _: u32 = futures::executor::block_on(answer());
+}
