@@ -20,8 +20,8 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    FnArg, GenericParam, Lifetime, ParenthesizedGenericArguments, ReturnType, Signature, Token,
-    Type, TypeBareFn, TypeImplTrait, TypeParamBound, parse_quote_spanned,
+    FnArg, Ident, Lifetime, ParenthesizedGenericArguments, PredicateType, ReturnType, Signature,
+    Token, Type, TypeBareFn, TypeImplTrait, TypeParamBound, WherePredicate, parse_quote_spanned,
 };
 
 use crate::args::AsyncDefArgs;
@@ -125,22 +125,38 @@ fn closure_return_type(output: &ReturnType) -> Option<TokenStream> {
 /// `+ 'static` on each `impl Trait` argument. Without them, generic code would fail with "may not
 /// live long enough" at the closure, far from anything the user wrote.
 fn require_static(sig: &mut Signature) {
-    let params: Vec<_> = sig
+    // Bounds in the `where` clause, by the name of the type they bound.
+    let in_where_clause: Vec<Ident> = sig
         .generics
-        .params
+        .where_clause
         .iter()
-        .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(param.ident.clone()),
+        .flat_map(|clause| &clause.predicates)
+        .filter_map(|predicate| match predicate {
+            WherePredicate::Type(PredicateType {
+                bounded_ty: Type::Path(path),
+                ..
+            }) => path.path.get_ident().cloned(),
             _ => None,
         })
         .collect();
-    if !params.is_empty() {
-        let where_clause = sig.generics.make_where_clause();
-        for ident in params {
-            // Spanned at the parameter, so "required by this bound" points at it.
-            let predicate = parse_quote_spanned!(ident.span()=> #ident: 'static);
-            where_clause.predicates.push(predicate);
+    let mut where_bounds: Vec<WherePredicate> = Vec::new();
+    for param in sig.generics.type_params_mut() {
+        // Spanned at the parameter, so "required by this bound" points at it.
+        let ident = &param.ident;
+        let bound: TypeParamBound = parse_quote_spanned!(ident.span()=> 'static);
+        // Next to the bounds the user already wrote, so as not to split them between two places
+        // (clippy's `multiple_bound_locations`).
+        if in_where_clause.contains(ident) {
+            where_bounds.push(parse_quote_spanned!(ident.span()=> #ident: #bound));
+        } else {
+            param.bounds.push(bound);
         }
+    }
+    if !where_bounds.is_empty() {
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .extend(where_bounds);
     }
     for input in &mut sig.inputs {
         if let FnArg::Typed(arg) = input {

@@ -19,6 +19,8 @@ use crate::stack::{self, DEFAULT_STACK_SIZE};
 /// ```
 ///
 /// `#[async_def(stack_size = N, assert_await_occurs)]` uses the same settings.
+///
+/// A `Builder` is `Copy`: keep one and make many futures with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Builder {
     pub(crate) stack_size: usize,
@@ -68,7 +70,7 @@ impl Builder {
     ///
     /// When the stack cannot be mapped (see [`Builder::try_async_def`]).
     #[track_caller]
-    pub fn async_def<F, R>(&self, f: F) -> AsyncDef<R>
+    pub fn async_def<F, R>(self, f: F) -> AsyncDef<R>
     where
         F: FnOnce() -> R + 'static,
         R: 'static,
@@ -80,13 +82,13 @@ impl Builder {
     /// Like [`Builder::async_def`], but a stack that cannot be mapped is an error rather than a
     /// panic: out of address space, a `stack_size` over 1 TiB, or the kernel's limit on memory
     /// mappings per process (`vm.max_map_count`, about 32k live coroutines by default).
-    pub fn try_async_def<F, R>(&self, f: F) -> io::Result<AsyncDef<R>>
+    pub fn try_async_def<F, R>(self, f: F) -> io::Result<AsyncDef<R>>
     where
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
         let stack = stack::allocate(self.stack_size)?;
-        Ok(AsyncDef::new(self, stack, f))
+        Ok(AsyncDef::new(&self, stack, f))
     }
 
     /// Like [`Builder::async_def`] for a closure that borrows.
@@ -101,14 +103,14 @@ impl Builder {
     ///
     /// When the stack cannot be mapped.
     #[track_caller]
-    pub unsafe fn async_def_unchecked<F, R>(&self, f: F) -> AsyncDef<R>
+    pub unsafe fn async_def_unchecked<F, R>(self, f: F) -> AsyncDef<R>
     where
         F: FnOnce() -> R,
     {
         let stack = stack::allocate(self.stack_size).unwrap_or_else(|error| stack_failure(error));
         // SAFETY: our caller takes on the contract of `async_def_unchecked`, which is the one
         // `AsyncDef::new_unchecked` asks for.
-        unsafe { AsyncDef::new_unchecked(self, stack, f) }
+        unsafe { AsyncDef::new_unchecked(&self, stack, f) }
     }
 }
 

@@ -8,7 +8,8 @@
 //!   suspension, so code running on it finds its own [`Frame`].
 //! - `awaitlet!` writes `Polling` while it polls the awaited future, so an `awaitlet!` inside that
 //!   `poll` refuses to suspend the coroutine half-way through a poll.
-//! - Dropping a suspended `AsyncDef` writes `Cancelling` while it unwinds the coroutine stack.
+//! - Dropping a suspended `AsyncDef` writes `Cancelling` while it unwinds the coroutine stack;
+//!   once the unwinding leaves `awaitlet!`, the slot names the frame being unwound.
 //!
 //! Nesting needs nothing more: an `AsyncDef` polled by an `awaitlet!` on another coroutine saves
 //! `Polling`, runs its own coroutine with its own frame, and puts `Polling` back.
@@ -46,8 +47,9 @@ pub(crate) enum Current {
     /// A future awaited by `awaitlet!` is inside its `poll`, on this frame's coroutine. The frame
     /// is kept only so a stack overflow in that `poll` can be reported (see `overflow.rs`).
     Polling(NonNull<Frame>),
-    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped.
-    Cancelling,
+    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `None` until the
+    /// unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
+    Cancelling(Option<NonNull<Frame>>),
 }
 
 thread_local! {
@@ -181,14 +183,17 @@ impl Frame {
     /// Suspends the coroutine until its `AsyncDef` is polled again.
     ///
     /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
-    /// every destructor on the coroutine stack.
+    /// every destructor on the coroutine stack, with the slot saying `Cancelling(this frame)`.
     #[inline]
     pub(crate) fn suspend(&self) {
         // SAFETY: the yielder lives at the base of this coroutine's stack for as long as the
         // coroutine exists; this frame lives above it on the same stack and is only reachable
         // while the coroutine runs, so the yielder outlives every use of `self`.
         let yielder = unsafe { self.yielder.as_ref() };
+        let cancelled = Restore::on_drop(Current::Cancelling(Some(NonNull::from(self))));
         let cx = yielder.suspend(());
+        // Resumed by a poll, not unwound by a drop.
+        core::mem::forget(cancelled);
         self.cx.set(cx);
         self.enter();
     }

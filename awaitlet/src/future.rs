@@ -202,7 +202,7 @@ impl<R> Drop for AsyncDef<R> {
             }
             // Code that runs now (destructors of captures or of the suspended stack) must not
             // suspend: it would resume nowhere.
-            let _restore = Restore::replace(Current::Cancelling);
+            let _restore = Restore::replace(Current::Cancelling(None));
             coroutine.force_unwind();
         }
         stack::recycle(self.stack_size, coroutine.into_stack());

@@ -32,9 +32,10 @@ use crate::context::{self, Current, Frame, Restore};
 #[track_caller]
 #[inline]
 pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
-    match running_frame() {
-        Ok(frame) => await_on(frame, future.into_future()),
-        Err(refusal) => refusal.panic(),
+    match here() {
+        Here::Suspendable(frame) => await_on(frame, future.into_future()),
+        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::Refused(refusal) => refusal.panic(),
     }
 }
 
@@ -50,9 +51,10 @@ pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
 /// assert_eq!(futures::executor::block_on(err.into_inner()), 5);
 /// ```
 pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
-    match running_frame() {
-        Ok(frame) => Ok(await_on(frame, future.into_future())),
-        Err(refusal) => Err(NotInAsyncDef { future, refusal }),
+    match here() {
+        Here::Suspendable(frame) => Ok(await_on(frame, future.into_future())),
+        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::Refused(refusal) => Err(NotInAsyncDef { future, refusal }),
     }
 }
 
@@ -65,19 +67,46 @@ pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef
 /// assert!(inside);
 /// ```
 pub fn in_async_def() -> bool {
-    running_frame().is_ok()
+    matches!(here(), Here::Suspendable(_))
 }
 
-/// The frame of the coroutine running here, if `awaitlet!` may suspend it.
+/// What an `awaitlet!` at this point would do.
+enum Here {
+    /// Poll the future, suspending this frame's coroutine while it is pending.
+    Suspendable(NonNull<Frame>),
+    /// The coroutine is being cancelled, but its body caught the unwinding (`catch_unwind`) and
+    /// went on to await again: see [`continue_cancellation`].
+    CaughtCancellation(NonNull<Frame>),
+    /// Panic, or hand the future back.
+    Refused(Refusal),
+}
+
 #[inline]
-fn running_frame() -> Result<NonNull<Frame>, Refusal> {
+fn here() -> Here {
+    let unwinding = std::thread::panicking();
     match context::current() {
-        Current::Running(_) if std::thread::panicking() => Err(Refusal::Panicking),
-        Current::Running(frame) => Ok(frame),
-        Current::Outside => Err(Refusal::Outside),
-        Current::Polling(_) => Err(Refusal::InPoll),
-        Current::Cancelling => Err(Refusal::Cancelling),
+        Current::Running(frame) if !unwinding => Here::Suspendable(frame),
+        Current::Running(_) => Here::Refused(Refusal::Panicking),
+        Current::Outside => Here::Refused(Refusal::Outside),
+        Current::Polling(_) => Here::Refused(Refusal::InPoll),
+        Current::Cancelling(Some(frame)) if !unwinding => Here::CaughtCancellation(frame),
+        Current::Cancelling(_) => Here::Refused(Refusal::Cancelling),
     }
+}
+
+/// Goes on with the cancellation of a coroutine whose body caught it.
+///
+/// Dropping a suspended `AsyncDef` unwinds its stack with corosensei's forced unwind, a panic
+/// payload that `catch_unwind` in the body can catch. Were `awaitlet!` to refuse afterwards, the
+/// drop would end in a panic (or an abort, mid-unwind). Instead it suspends without polling
+/// anything: corosensei's unwinding loop sees the coroutine yield and unwinds it again from here.
+#[cold]
+fn continue_cancellation(frame: NonNull<Frame>) -> ! {
+    // SAFETY: the slot names a frame being cancelled only while its coroutine unwinds on this
+    // thread (set as the unwinding leaves `Frame::suspend`, cleared by the frame's destructor),
+    // and this is code on that coroutine, so the frame is alive.
+    unsafe { frame.as_ref() }.suspend();
+    unreachable!("a cancelled awaitlet coroutine was resumed by a poll")
 }
 
 /// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
