@@ -122,7 +122,8 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// (`self`, `self: Box<Self>`, `self: Rc<Self>`, `self: Arc<Self>`), generic, with `where`
 /// clauses, `impl Trait` and pattern arguments; `?`, `return`, doc comments and other attributes
 /// work as usual. Arguments must be owned (`'static`), because the coroutine may outlive any
-/// borrow (see [`AsyncDef`]); every type parameter gets an implied `'static` bound.
+/// borrow (see [`AsyncDef`]); every type parameter of the fn, and every `impl Trait` argument, gets an implied `'static`
+/// bound (a type parameter of an enclosing `impl` needs its own).
 ///
 /// Arguments: `#[async_def(stack_size = N, assert_await_occurs, crate = path)]`, as in
 /// [`Builder`]; `crate = path` names this crate where it is re-exported or renamed.
