@@ -1,0 +1,42 @@
+//! Per-await cost: `awaitlet!` against native `.await`, on a ready future and on a future that is
+//! pending once. Each group runs the awaitlet variant and its baseline in the same run.
+//!
+//! `cargo bench -p awaitlet-benches --bench await`
+
+use std::time::Duration;
+
+use awaitlet_benches::{current_thread_runtime, pending_once, ready};
+use criterion::{Criterion, criterion_group, criterion_main};
+use tokio::task::LocalSet;
+
+/// One `awaitlet!` of an always-ready future vs `.await`, the loop inside one coroutine.
+fn ready(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ready");
+    group.bench_function("awaitlet", |b| b.iter_custom(ready::under_awaitlet));
+    group.bench_function("native", |b| b.iter_custom(ready::native));
+    group.finish();
+}
+
+/// One `awaitlet!` of a pending-once future vs `.await`, in a `spawn_local` task.
+fn pending_once(c: &mut Criterion) {
+    let runtime = current_thread_runtime();
+    let local = LocalSet::new();
+    let mut group = c.benchmark_group("pending_once");
+    group.bench_function("awaitlet", |b| {
+        b.iter_custom(|iters| pending_once::under_awaitlet(&runtime, &local, iters))
+    });
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| pending_once::native(&runtime, &local, iters))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(50);
+    targets = ready, pending_once
+}
+criterion_main!(benches);

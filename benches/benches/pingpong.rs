@@ -1,0 +1,38 @@
+//! Throughput: a tokio mpsc(1) ping-pong between a native async producer and a consumer that is
+//! native async, sync code under `awaitlet!`, or sync code on the thread bridge
+//! (`blocking_recv`/`blocking_send` in `spawn_blocking`). One iteration is one round trip.
+//!
+//! `cargo bench -p awaitlet-benches --bench pingpong`
+
+use std::time::Duration;
+
+use awaitlet_benches::{current_thread_runtime, multi_thread_runtime, pingpong};
+use criterion::{Criterion, criterion_group, criterion_main};
+use tokio::task::LocalSet;
+
+fn pingpong(c: &mut Criterion) {
+    let current_thread = current_thread_runtime();
+    let local = LocalSet::new();
+    let multi_thread = multi_thread_runtime();
+    let mut group = c.benchmark_group("pingpong");
+    group.bench_function("awaitlet", |b| {
+        b.iter_custom(|rounds| pingpong::under_awaitlet(&current_thread, &local, rounds))
+    });
+    group.bench_function("native", |b| {
+        b.iter_custom(|rounds| pingpong::native(&current_thread, &local, rounds))
+    });
+    group.bench_function("thread_bridge", |b| {
+        b.iter_custom(|rounds| pingpong::thread_bridge(&multi_thread, rounds))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(50);
+    targets = pingpong
+}
+criterion_main!(benches);
