@@ -75,8 +75,8 @@ impl Builder {
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
-        self.try_async_def(f)
-            .unwrap_or_else(|error| stack_failure(error))
+        let stack = stack::allocate(self.stack_size).unwrap_or_else(|error| stack_failure(error));
+        AsyncDef::new(&self, stack, f)
     }
 
     /// Like [`Builder::async_def`], but a stack that cannot be mapped is an error rather than a

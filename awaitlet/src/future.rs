@@ -193,10 +193,18 @@ impl<R> Future for AsyncDef<R> {
 }
 
 impl<R> Drop for AsyncDef<R> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(mut coroutine) = self.coroutine.take() else {
-            return;
-        };
+        // A future that returned `Ready` has nothing left to drop: keep that path inlined.
+        if let Some(coroutine) = self.coroutine.take() {
+            self.drop_coroutine(coroutine);
+        }
+    }
+}
+
+impl<R> AsyncDef<R> {
+    /// Drops a coroutine that has not returned: never started, suspended, or finished by a panic.
+    fn drop_coroutine(&self, mut coroutine: AwaitletCoroutine<R>) {
         if !coroutine.done() {
             #[cfg(panic = "abort")]
             if coroutine.started() {

@@ -28,7 +28,7 @@
 //! at worst `POOL_CAPACITY × stack_size` (16 MiB at the default size) per thread that ran deep
 //! recursions. The pool is dropped, and its stacks unmapped, when the thread exits.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 
 use corosensei::stack::DefaultStack;
@@ -53,8 +53,20 @@ struct Pooled {
     stack: Stack,
 }
 
+/// This thread's finished stacks: the most recent one in a slot of its own, which is all a
+/// sequence of `async_def` round trips ever touches, and the others in a bounded list.
+struct Pool {
+    last: Cell<Option<Pooled>>,
+    others: RefCell<Vec<Pooled>>,
+}
+
 thread_local! {
-    static POOL: RefCell<Vec<Pooled>> = const { RefCell::new(Vec::new()) };
+    static POOL: Pool = const {
+        Pool {
+            last: Cell::new(None),
+            others: RefCell::new(Vec::new()),
+        }
+    };
 }
 
 /// A stack with at least `size` usable bytes below a guard page: from this thread's pool when it
@@ -62,44 +74,48 @@ thread_local! {
 ///
 /// Fails with the OS error when the kernel refuses the mapping (out of address space, or the
 /// `vm.max_map_count` limit), and with `InvalidInput` for an absurd size.
+#[inline]
 pub(crate) fn allocate(size: usize) -> io::Result<Stack> {
     // `try_with`: during thread teardown the pool may be gone already; then map a new stack.
-    let pooled = POOL
-        .try_with(|pool| {
-            let mut pool = pool.borrow_mut();
-            let index = pool.iter().rposition(|pooled| pooled.size == size)?;
-            Some(pool.swap_remove(index).stack)
-        })
-        .ok()
-        .flatten();
+    let pooled = POOL.try_with(|pool| match pool.last.take() {
+        Some(last) if last.size == size => Some(last.stack),
+        last => {
+            pool.last.set(last);
+            let mut others = pool.others.borrow_mut();
+            let index = others.iter().rposition(|pooled| pooled.size == size)?;
+            Some(others.swap_remove(index).stack)
+        }
+    });
     match pooled {
-        Some(stack) => Ok(stack),
-        None => map(size),
+        Ok(Some(stack)) => Ok(stack),
+        _ => map(size),
     }
 }
 
 /// Takes back the stack of a finished coroutine, for reuse on this thread.
 ///
 /// The caller guarantees that the coroutine that ran on `stack` has returned or been fully
-/// unwound: no frame on it is live, and nothing refers into it any more.
+/// unwound: no frame on it is live, and nothing refers into it any more. A full pool, or one
+/// already torn down at thread exit, unmaps the stack instead.
+#[inline]
 pub(crate) fn recycle(size: usize, stack: Stack) {
-    let full = POOL.try_with(|pool| {
-        let mut pool = pool.borrow_mut();
-        if pool.len() >= POOL_CAPACITY {
-            return Some(stack);
+    let _ = POOL.try_with(|pool| {
+        let Some(older) = pool.last.replace(Some(Pooled { size, stack })) else {
+            return;
+        };
+        let mut others = pool.others.borrow_mut();
+        if others.len() + 1 < POOL_CAPACITY {
+            if others.capacity() == 0 {
+                // One allocation per thread, the first time a second stack is pooled; never again.
+                others.reserve_exact(POOL_CAPACITY - 1);
+            }
+            others.push(older);
         }
-        if pool.capacity() == 0 {
-            // One allocation per thread, the first time; never again.
-            pool.reserve_exact(POOL_CAPACITY);
-        }
-        pool.push(Pooled { size, stack });
-        None
     });
-    // A full pool, or one already torn down, hands the stack back here to be unmapped.
-    drop(full);
 }
 
 /// Maps a new stack.
+#[cold]
 fn map(size: usize) -> io::Result<Stack> {
     // Before a coroutine can run on this thread, make sure its overflow will be reported. A stack
     // taken from the pool was mapped on this thread earlier, so this has run already.
@@ -145,7 +161,13 @@ mod tests {
         for stack in stacks {
             recycle(32 * 1024, stack);
         }
-        assert_eq!(POOL.with(|pool| pool.borrow().len()), POOL_CAPACITY);
+        let pooled = POOL.with(|pool| {
+            let last = pool.last.take();
+            let pooled = usize::from(last.is_some()) + pool.others.borrow().len();
+            pool.last.set(last);
+            pooled
+        });
+        assert_eq!(pooled, POOL_CAPACITY);
     }
 
     #[test]
