@@ -4,10 +4,12 @@
 //!
 //! - [`AsyncDef::poll`](crate::AsyncDef) saves the slot before it resumes its coroutine and
 //!   restores it when the coroutine yields, returns or panics ([`Restore`]).
-//! - The coroutine writes `Running(frame)` when it starts and each time it is resumed after a
-//!   suspension, so code running on it finds its own [`Frame`].
-//! - `awaitlet!` writes `Polling` while it polls the awaited future, so an `awaitlet!` inside that
-//!   `poll` refuses to suspend the coroutine half-way through a poll.
+//! - The coroutine writes `Running(frame)` when it starts, so code running on it finds its own
+//!   [`Frame`].
+//! - `awaitlet!` writes `Polling(frame)` while it polls the awaited future, so an `awaitlet!`
+//!   inside that `poll` refuses to suspend the coroutine half-way through a poll, and `Running`
+//!   again after it. A resumed coroutine always continues inside `awaitlet!`, right before such a
+//!   poll, so that is also what puts `Running` back after a suspension.
 //! - Dropping a suspended `AsyncDef` writes `Cancelling` while it unwinds the coroutine stack;
 //!   once the unwinding leaves `awaitlet!`, the slot names the frame being unwound.
 //!
@@ -182,6 +184,9 @@ impl Frame {
 
     /// Suspends the coroutine until its `AsyncDef` is polled again.
     ///
+    /// On return the slot still holds what the resuming poll found there: the caller, which polls
+    /// its future again at once, writes the slot before any other code runs.
+    ///
     /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
     /// every destructor on the coroutine stack, with the slot saying `Cancelling(this frame)`.
     #[inline]
@@ -195,7 +200,6 @@ impl Frame {
         // Resumed by a poll, not unwound by a drop.
         core::mem::forget(cancelled);
         self.cx.set(cx);
-        self.enter();
     }
 }
 

@@ -120,6 +120,7 @@ fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output 
     frame.note_await();
     let mut future = pin!(future);
     loop {
+        // Also the first thing to run after a resume (see `Frame::suspend`).
         let poll = {
             // Back to `Running` when the poll returns or unwinds into the body.
             let _running = Restore::on_drop(Current::Running(frame_ptr));
