@@ -3,11 +3,11 @@
 //!
 //! `cargo bench -p awaitlet-benches --bench await`
 
-use std::time::Duration;
-
 use awaitlet_benches::{current_thread_runtime, pending_once, ready};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::task::LocalSet;
+
+mod common;
 
 /// One `awaitlet!` of an always-ready future vs `.await`, the loop inside one coroutine.
 fn ready(c: &mut Criterion) {
@@ -33,10 +33,7 @@ fn pending_once(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .sample_size(50);
+    config = common::micro();
     targets = ready, pending_once
 }
 criterion_main!(benches);

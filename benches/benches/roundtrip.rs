@@ -4,11 +4,11 @@
 //!
 //! `cargo bench -p awaitlet-benches --bench roundtrip`
 
-use std::time::Duration;
-
 use awaitlet_benches::{current_thread_runtime, multi_thread_runtime, roundtrip};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::task::LocalSet;
+
+mod common;
 
 fn roundtrip(c: &mut Criterion) {
     let current_thread = current_thread_runtime();
@@ -29,10 +29,7 @@ fn roundtrip(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .sample_size(50);
+    config = common::micro();
     targets = roundtrip
 }
 criterion_main!(benches);

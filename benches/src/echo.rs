@@ -159,16 +159,7 @@ pub fn under_awaitlet(
     clients: usize,
     rounds: usize,
 ) -> io::Result<Duration> {
-    local.block_on(runtime, async move {
-        let start = Instant::now();
-        let tasks: Vec<_> = (0..clients)
-            .map(|_| spawn_local(awaitlet_client(addr, rounds)))
-            .collect();
-        for task in tasks {
-            task.await.expect("an awaitlet echo client panicked")?;
-        }
-        Ok(start.elapsed())
-    })
+    run_clients(runtime, local, clients, || awaitlet_client(addr, rounds))
 }
 
 /// `clients` [`native_client`]s at once, each a `spawn_local` task.
@@ -179,13 +170,25 @@ pub fn native(
     clients: usize,
     rounds: usize,
 ) -> io::Result<Duration> {
+    run_clients(runtime, local, clients, || native_client(addr, rounds))
+}
+
+/// Spawns `clients` tasks made by `client` on `local` and times them until the last finishes.
+fn run_clients<Client, Fut>(
+    runtime: &Runtime,
+    local: &LocalSet,
+    clients: usize,
+    client: Client,
+) -> io::Result<Duration>
+where
+    Client: Fn() -> Fut,
+    Fut: Future<Output = io::Result<()>> + 'static,
+{
     local.block_on(runtime, async move {
         let start = Instant::now();
-        let tasks: Vec<_> = (0..clients)
-            .map(|_| spawn_local(native_client(addr, rounds)))
-            .collect();
+        let tasks: Vec<_> = (0..clients).map(|_| spawn_local(client())).collect();
         for task in tasks {
-            task.await.expect("a native echo client panicked")?;
+            task.await.expect("an echo client panicked")?;
         }
         Ok(start.elapsed())
     })
