@@ -173,12 +173,11 @@ impl Frame {
         reason = "the `&mut` comes from the poller, through the pointer; `# Safety` keeps it unique"
     )]
     pub(crate) unsafe fn context(&self) -> &mut Context<'_> {
-        // SAFETY: `cx` was written by the `AsyncDef::poll` that resumed this coroutine, from the
-        // `&mut Context` it was given. That poll is still on the parent stack, blocked inside
-        // `Coroutine::resume` until this coroutine suspends or returns, so its `Context` is alive
-        // and nobody else uses it. The caller keeps the reference inside that window and never
-        // holds two at once, so it is unique. The `'static` of the stored pointer is never exposed:
-        // the result is tied to `&self`, and `Context` is only used for the duration of one poll.
+        // The `AsyncDef::poll` that resumed this coroutine stored `cx` from its own `&mut Context`
+        // and waits inside `Coroutine::resume` until the coroutine suspends or returns. The stored
+        // `'static` never escapes: the result is tied to `&self`, and used for one poll at most.
+        // SAFETY: the pointee is alive and used by nobody else while that poll waits, which is
+        // the window the caller keeps to; one reference at a time keeps it unique.
         unsafe { self.cx.get().cast::<Context<'_>>().as_mut() }
     }
 

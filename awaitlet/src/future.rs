@@ -110,10 +110,9 @@ impl<R> AsyncDef<R> {
         F: FnOnce() -> R,
     {
         let entry = entry(body, builder, &stack);
-        // SAFETY: corosensei needs `'static` only because a coroutine may outlive the data its
-        // closure borrows. Our caller promises that it does not: the future (which owns the
-        // coroutine) finishes or is dropped, unwinding the stack, before the borrows end, and is
-        // never leaked while suspended. The stack is a fresh or fully recycled `DefaultStack`.
+        // corosensei needs `'static` only because a coroutine may outlive what its closure borrows.
+        // SAFETY: our caller promises it does not: the future, which owns the coroutine, finishes
+        // or is dropped (unwinding the stack) before the borrows end, and is never leaked.
         let coroutine = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
         AsyncDef {
             coroutine: Some(coroutine),

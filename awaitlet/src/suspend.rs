@@ -112,10 +112,9 @@ fn continue_cancellation(frame: NonNull<Frame>) -> ! {
 /// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
 #[inline]
 fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output {
-    // SAFETY: the slot held `Running(frame)`, and it holds that only while the frame's coroutine
-    // runs on this thread (the coroutine writes it on every entry; `AsyncDef::poll` overwrites it
-    // on every exit; the frame's own destructor clears it). We are that coroutine's code, so the
-    // frame, a local at the base of its stack, is alive for this whole call.
+    // The slot names a frame only while that frame's coroutine runs on this thread (`context.rs`
+    // says who writes it when), and this is that coroutine's code.
+    // SAFETY: so the frame, a local at the base of its stack, is alive for this whole call.
     let frame = unsafe { frame_ptr.as_ref() };
     frame.note_await();
     let mut future = pin!(future);

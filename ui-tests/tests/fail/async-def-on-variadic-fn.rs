@@ -6,5 +6,5 @@ unsafe extern "C" fn sum(count: usize, _: ...) -> usize {
 }
 
 fn main() {
-    let _: usize = futures::executor::block_on(unsafe { sum(0) });
+    let _: usize = futures::executor::block_on(unsafe { sum(0) }); // SAFETY: never compiles
 }
