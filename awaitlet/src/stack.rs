@@ -35,7 +35,8 @@
 //! sync code touches 8–40 KiB), plus `KEEP_RESIDENT` (16 KiB) for each of the others, 16 MiB when
 //! all 1,008 are there. Every pooled stack keeps its two kernel mappings, 2,048 of the 65,530 that
 //! `vm.max_map_count` allows by default. The pool is dropped, and its stacks unmapped, when the
-//! thread exits. Where `madvise` is not available (not Unix) only the hot tier exists.
+//! thread exits. Where `madvise` is not available (not Unix), or address space is short (32-bit
+//! targets), only the hot tier exists.
 
 use std::cell::{Cell, RefCell};
 use std::io;
@@ -58,7 +59,13 @@ pub(crate) const HOT_CAPACITY: usize = 16;
 
 /// How many finished stacks a thread keeps in all; those past [`HOT_CAPACITY`] keep only their
 /// top [`KEEP_RESIDENT`] bytes in memory.
-pub(crate) const POOL_CAPACITY: usize = if cfg!(unix) { 1024 } else { HOT_CAPACITY };
+/// (A thousand 1 MiB stacks are a gigabyte of address space: plenty on 64-bit targets, too much
+/// on 32-bit ones, which keep the hot tier only.)
+pub(crate) const POOL_CAPACITY: usize = if cfg!(all(unix, target_pointer_width = "64")) {
+    1024
+} else {
+    HOT_CAPACITY
+};
 
 /// Bytes at the top of a stack that stay resident when it joins the pool past the hot tier:
 /// where ordinary sync code runs, so the common case takes no page fault on reuse.
