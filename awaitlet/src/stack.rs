@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(pooled, POOL_CAPACITY);
     }
 
-    #[cfg(unix)]
+    #[cfg(all(unix, target_pointer_width = "64"))]
     #[test]
     fn stacks_past_the_hot_tier_give_their_deep_pages_back() {
         use corosensei::stack::Stack as _;
