@@ -59,8 +59,9 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 ///   panicked: destructors see `std::thread::panicking()`, and a `Mutex` guard held there is
 ///   poisoned. Code that runs then cannot suspend again (`awaitlet!` panics; `try_awaitlet`
 ///   returns `Err`). If the sync code catches the unwinding with `catch_unwind`, the next
-///   `awaitlet!` it reaches goes on unwinding rather than awaiting. Built with `panic = "abort"`, nothing can unwind: a suspended coroutine is
-///   leaked instead (its stack stays mapped, its destructors never run).
+///   `awaitlet!` it reaches goes on unwinding rather than awaiting. Built with
+///   `panic = "abort"`, nothing can unwind: a suspended coroutine is leaked instead (its stack
+///   stays mapped, its destructors never run).
 /// - **Panics.** A panic the sync code does not catch comes out of `poll`, payload intact; the
 ///   future is then finished. Polling a finished future panics.
 /// - **Leaking** (`mem::forget`) is sound: the stack is never freed or reused, so whatever is
@@ -87,13 +88,7 @@ impl<R> AsyncDef<R> {
         R: 'static,
     {
         let entry = entry(body, builder, &stack);
-        let coroutine = Coroutine::with_stack(stack, entry);
-        AsyncDef {
-            coroutine: Some(coroutine),
-            stack_size: builder.stack_size,
-            may_leak: true,
-            _not_send_sync: PhantomData,
-        }
+        Self::owning(Coroutine::with_stack(stack, entry), builder, true)
     }
 
     /// A future that runs a borrowing `body` on `stack`.
@@ -114,10 +109,14 @@ impl<R> AsyncDef<R> {
         // SAFETY: our caller promises it does not: the future, which owns the coroutine, finishes
         // or is dropped (unwinding the stack) before the borrows end, and is never leaked.
         let coroutine = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
+        Self::owning(coroutine, builder, false)
+    }
+
+    fn owning(coroutine: AwaitletCoroutine<R>, builder: &Builder, may_leak: bool) -> Self {
         AsyncDef {
             coroutine: Some(coroutine),
             stack_size: builder.stack_size,
-            may_leak: false,
+            may_leak,
             _not_send_sync: PhantomData,
         }
     }
