@@ -350,7 +350,7 @@ fn evaluate(bench: &Bench, check: Check, data: &Measurements) -> Verdict {
                 return Verdict::NotMeasured;
             };
             let measured = awaitlet / base;
-            (measured <= ratio, format!("{}×", format_ratio(measured)))
+            (measured <= ratio, format!("{}×", three_digits(measured)))
         }
         Check::SpeedAtLeast {
             baseline: id,
@@ -360,7 +360,7 @@ fn evaluate(bench: &Bench, check: Check, data: &Measurements) -> Verdict {
                 return Verdict::NotMeasured;
             };
             let measured = base / awaitlet;
-            (measured >= factor, format!("{}×", format_ratio(measured)))
+            (measured >= factor, format!("{}×", three_digits(measured)))
         }
     };
     if met {
@@ -482,16 +482,6 @@ fn three_digits(value: f64) -> String {
     }
 }
 
-fn format_ratio(ratio: f64) -> String {
-    if ratio >= 100.0 {
-        format!("{ratio:.0}")
-    } else if ratio >= 10.0 {
-        format!("{ratio:.1}")
-    } else {
-        format!("{ratio:.2}")
-    }
-}
-
 /// A difference in nanoseconds with its sign (`+1.50 ns`, `−0.20 ns`; `+0.00 ns` for nothing).
 fn signed_ns(ns: f64) -> String {
     let rounded = (ns * 100.0).round() / 100.0;
@@ -505,7 +495,7 @@ fn signed_ns(ns: f64) -> String {
 /// A time ratio to three significant digits, however small.
 fn format_time_ratio(ratio: f64) -> String {
     if ratio >= 0.1 {
-        format!("{}×", format_ratio(ratio))
+        format!("{}×", three_digits(ratio))
     } else {
         let digits = (2 - ratio.log10().floor() as i32).max(0) as usize;
         format!("{ratio:.digits$}×")
@@ -524,10 +514,10 @@ fn comparison(awaitlet: f64, baseline: f64) -> String {
     if ratio <= 1.0 {
         format!(
             "awaitlet {}× faster ({difference})",
-            format_ratio(1.0 / ratio)
+            three_digits(1.0 / ratio)
         )
     } else {
-        format!("awaitlet {}× slower ({difference})", format_ratio(ratio))
+        format!("awaitlet {}× slower ({difference})", three_digits(ratio))
     }
 }
 
@@ -804,7 +794,7 @@ fn render_bench(md: &mut String, bench: &Bench, data: &Measurements, python: &Py
              [Python](#python)).",
             format_ns(py.median_ns),
             group.per,
-            format_ratio(py.median_ns / rust.median)
+            three_digits(py.median_ns / rust.median)
         );
     }
     md.push('\n');
@@ -854,7 +844,7 @@ fn render_python(md: &mut String, data: &Measurements, python: &PythonResults) {
             let (rust_cell, faster) = match rust {
                 Some(rust) if variant.id == "awaitlet" => (
                     format_ns(rust.median),
-                    format!("{}×", format_ratio(variant.median_ns / rust.median)),
+                    format!("{}×", three_digits(variant.median_ns / rust.median)),
                 ),
                 _ => ("".to_string(), "".to_string()),
             };
