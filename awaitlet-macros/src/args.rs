@@ -1,11 +1,13 @@
-//! Parsing `#[async_def(...)]` arguments: `stack_size = N`, `assert_await_occurs`, `crate = path`.
+//! Parsing `#[async_def(...)]` arguments: `stack_size = N`, `assert_await_occurs`, `send`,
+//! `crate = path`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, LitBool, Path, Token};
 
 /// What every malformed argument list is told.
-const EXPECTED: &str = "expected `stack_size = <usize>`, `assert_await_occurs` or `crate = <path>`";
+const EXPECTED: &str =
+    "expected `stack_size = <usize>`, `assert_await_occurs`, `send` or `crate = <path>`";
 const STACK_SIZE_FORM: &str = "stack_size = <usize>";
 const ASSERT_FORM: &str = "assert_await_occurs = <bool>";
 const CRATE_FORM: &str = "crate = <path>";
@@ -17,6 +19,8 @@ pub(crate) struct AsyncDefArgs {
     pub(crate) stack_size: Option<Expr>,
     /// `assert_await_occurs` (or `= true` / `= false`).
     pub(crate) assert_await_occurs: bool,
+    /// `send`: the body runs on a pool thread, and the future is `Send`. The span of the word.
+    pub(crate) send: Option<Span>,
     /// `crate = path`: where the `awaitlet` crate is, when re-exported or renamed.
     pub(crate) krate: Option<Path>,
 }
@@ -61,6 +65,16 @@ impl AsyncDefArgs {
                     } else {
                         true
                     };
+                }
+                "send" => {
+                    if input.peek(Token![=]) {
+                        let eq: Token![=] = input.parse()?;
+                        return Err(syn::Error::new(
+                            eq.span,
+                            "`send` takes no value; write `#[async_def(send)]`",
+                        ));
+                    }
+                    args.send = Some(span);
                 }
                 "crate" => {
                     expect_eq(input, span, CRATE_FORM)?;

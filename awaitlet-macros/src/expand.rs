@@ -13,6 +13,23 @@
 //! Only `asyncness` changes in the signature (plus implied `'static` bounds, see
 //! [`require_static`]); every other token keeps the user's span. The body becomes a `move`
 //! closure, so `return` and `?` keep their meaning and the arguments move onto the coroutine.
+//!
+//! With `send`, the closure goes to a pool thread instead (see [`expand_send`]):
+//!
+//! ```ignore
+//! #[async_def(send)]
+//! fn api(mut n: u32) -> u32 { body }
+//! // becomes
+//! async fn api(n: u32) -> u32 {
+//!     use ::awaitlet::__private as __awaitlet_private;
+//!     let n = __awaitlet_private::sendable(n);         // "needs `Send` arguments", at `n`
+//!     __awaitlet_private::spawn_send((), __awaitlet_private::builder(), move || -> u32 {
+//!         let mut n = __awaitlet_private::Sendable::into_inner(n);
+//!         body
+//!     })
+//!     .await
+//! }
+//! ```
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -20,8 +37,9 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    FnArg, Ident, Lifetime, ParenthesizedGenericArguments, PredicateType, ReturnType, Signature,
-    Token, Type, TypeBareFn, TypeImplTrait, TypeParamBound, WherePredicate, parse_quote_spanned,
+    FnArg, Ident, Lifetime, ParenthesizedGenericArguments, PatIdent, Path, PredicateType,
+    ReturnType, Signature, Token, Type, TypeBareFn, TypeImplTrait, TypeParamBound, WherePredicate,
+    parse_quote_spanned,
 };
 
 use crate::args::AsyncDefArgs;
@@ -35,7 +53,8 @@ pub(crate) fn async_def(args: TokenStream, item: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error().into_iter().chain(item).collect(),
     };
     let args = AsyncDefArgs::parse(args);
-    match (args, validate(&item_fn)) {
+    let checked = validate(&item_fn, args.as_ref().unwrap_or(&AsyncDefArgs::default()));
+    match (args, checked) {
         (Ok(args), Ok(())) => expand(item_fn, args),
         (Err(error), Ok(())) | (Ok(_), Err(error)) => fallback(item_fn, error),
         (Err(mut error), Err(more)) => {
@@ -68,16 +87,92 @@ fn expand(item: ItemFn, args: AsyncDefArgs) -> TokenStream {
     let assert_await_occurs = args
         .assert_await_occurs
         .then(|| quote!(.assert_await_occurs(true)));
+    let settings = quote!(#stack_size #assert_await_occurs);
     let returns = closure_return_type(&sig.output);
     require_static(&mut sig);
     sig.asyncness = Some(Token![async](sig.fn_token.span));
-    let run = quote_spanned! {body_span=>
-        #krate::__private::builder() #stack_size #assert_await_occurs
-            .async_def(move || #returns { #body })
-            .await
+    let run = match args.send {
+        None => quote_spanned! {body_span=>
+            #krate::__private::builder() #settings
+                .async_def(move || #returns { #body })
+                .await
+        },
+        Some(send) => expand_send(&mut sig, send, &krate, settings, returns, body, body_span),
     };
     let block = braced(body_span, quote!(#(#inner_attrs)* #run));
     quote!(#(#attrs)* #vis #sig #block)
+}
+
+/// The statements of an `#[async_def(send)]` fn: the body's closure goes to `spawn_send`, and each
+/// argument binding reaches it through `sendable`, so that one that is not `Send` is one error, at
+/// the argument.
+///
+/// The argument bindings lose their `mut` in the signature (they are only moved from there) and
+/// get it back, with the user's token, where the closure unwraps them. Every path goes through one
+/// local alias of the crate's `__private` module, so that a wrong `crate = path` is reported once.
+fn expand_send(
+    sig: &mut Signature,
+    send: Span,
+    krate: &Path,
+    settings: TokenStream,
+    returns: Option<TokenStream>,
+    body: TokenStream,
+    body_span: Span,
+) -> TokenStream {
+    let private =
+        |span: Span| Ident::new("__awaitlet_private", Span::mixed_site().located_at(span));
+    let alias = private(body_span);
+    let bindings = take_bindings(sig);
+    let check = bindings.iter().map(|Binding { ident, .. }| {
+        let private = private(ident.span());
+        quote_spanned!(ident.span()=> let #ident = #private::sendable(#ident);)
+    });
+    let unwrap = bindings.iter().map(|Binding { mutability, ident }| {
+        quote_spanned!(body_span=> let #mutability #ident = #alias::Sendable::into_inner(#ident);)
+    });
+    // The call is spanned at the return type, where "needs a `Send` return type" belongs. The
+    // `()` it starts with stands for `send` itself, where a missing `tokio` feature is reported.
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => send,
+    };
+    let spawn = private(output);
+    let marker = quote_spanned!(send=> ());
+    let call = quote_spanned! {output=>
+        #spawn::spawn_send(#marker, #alias::builder() #settings, move || #returns { #(#unwrap)* #body })
+    };
+    quote_spanned! {body_span=>
+        use #krate::__private as #alias;
+        #(#check)*
+        #call.await
+    }
+}
+
+/// An argument binding of the signature, which the body's closure must receive.
+struct Binding {
+    mutability: Option<Token![mut]>,
+    ident: Ident,
+}
+
+/// The bindings of every typed argument's pattern, taking their `mut` away.
+fn take_bindings(sig: &mut Signature) -> Vec<Binding> {
+    struct Bindings(Vec<Binding>);
+    impl VisitMut for Bindings {
+        fn visit_pat_ident_mut(&mut self, pat: &mut PatIdent) {
+            self.0.push(Binding {
+                mutability: pat.mutability.take(),
+                ident: pat.ident.clone(),
+            });
+            visit_mut::visit_pat_ident_mut(self, pat);
+        }
+    }
+    let mut bindings = Bindings(Vec::new());
+    for input in &mut sig.inputs {
+        if let FnArg::Typed(arg) = input {
+            bindings.visit_pat_mut(&mut arg.pat);
+        }
+    }
+    bindings.0
 }
 
 /// A `{ .. }` block with the span of the user's braces. rustc takes a fn whose body braces come
@@ -141,12 +236,15 @@ fn require_static(sig: &mut Signature) {
         .collect();
     let mut where_bounds: Vec<WherePredicate> = Vec::new();
     for param in sig.generics.type_params_mut() {
-        // Spanned at the parameter, so "required by this bound" points at it.
+        // Located at the parameter, so "introduced here" points at it, but with the macro's
+        // hygiene: rustc then reports the bound as coming from `#[async_def]`, and leaves it out
+        // when it suggests where to add one (after the user's last bound, or after a colon).
         let ident = &param.ident;
-        let bound: TypeParamBound = parse_quote_spanned!(ident.span()=> 'static);
+        let span = Span::call_site().located_at(ident.span());
+        let bound: TypeParamBound = parse_quote_spanned!(span=> 'static);
         // Next to the bounds the user already wrote, so as not to split them between two places
         // (clippy's `multiple_bound_locations`).
-        if in_where_clause.contains(ident) {
+        if in_where_clause.contains(ident) || param.bounds.is_empty() {
             where_bounds.push(parse_quote_spanned!(ident.span()=> #ident: #bound));
         } else {
             param.bounds.push(bound);

@@ -6,9 +6,10 @@ use syn::visit::{self, Visit};
 use syn::{
     Attribute, Block, ExprAsync, ExprAwait, ExprClosure, FnArg, GenericParam, Ident, Item,
     Lifetime, ParenthesizedGenericArguments, PatIdent, Signature, TraitBound, Type, TypeBareFn,
-    TypeReference,
+    TypePath, TypeReference,
 };
 
+use crate::args::AsyncDefArgs;
 use crate::item::ItemFn;
 
 const ASYNC_FN: &str = "`#[async_def]` expects a non-async fn; remove `async`";
@@ -28,16 +29,22 @@ const REF_BINDING: &str = "`#[async_def]` arguments must be bound by value, beca
                            that runs the body may outlive a borrow of the argument; remove `ref` \
                            and borrow inside the body";
 const APPLIED_TWICE: &str = "`#[async_def]` is applied more than once; apply it once";
+const RC_RECEIVER_SEND: &str = "`#[async_def(send)]` needs a `Send` receiver, and `Rc<Self>` is \
+                                never `Send`: the body runs on another thread; take \
+                                `self: Arc<Self>` instead";
 const AWAIT: &str = "`.await` cannot be used in an `#[async_def]` fn, whose body is sync code \
                      running on a coroutine; use `awaitlet!(future)` instead";
 
 /// Checks `item` against every rule, returning all the problems found combined into one error.
-pub(crate) fn validate(item: &ItemFn) -> syn::Result<()> {
+pub(crate) fn validate(item: &ItemFn, args: &AsyncDefArgs) -> syn::Result<()> {
     let mut errors = Errors::default();
     check_attributes(item, &mut errors);
     check_qualifiers(&item.sig, &mut errors);
     check_generics(&item.sig, &mut errors);
     check_inputs(&item.sig, &mut errors);
+    if args.send.is_some() {
+        check_send_receiver(&item.sig, &mut errors);
+    }
     check_body(item, &mut errors);
     errors.finish()
 }
@@ -117,6 +124,30 @@ fn check_inputs(sig: &Signature, errors: &mut Errors) {
                 }
             }
         }
+    }
+}
+
+/// `self: Rc<Self>` can be told from its tokens. Any other receiver that is not `Send` is reported
+/// by rustc at the body's closure, which captures it.
+fn check_send_receiver(sig: &Signature, errors: &mut Errors) {
+    let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else {
+        return;
+    };
+    if receiver.colon_token.is_none() {
+        return;
+    }
+    let is_rc = |path: &TypePath| {
+        path.qself.is_none()
+            && path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "Rc")
+    };
+    if let Type::Path(path) = &*receiver.ty
+        && is_rc(path)
+    {
+        errors.push_spanned(&receiver.ty, RC_RECEIVER_SEND);
     }
 }
 

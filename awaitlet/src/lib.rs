@@ -84,13 +84,18 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod context;
 mod future;
 mod overflow;
+mod send;
 mod stack;
 mod suspend;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 #[doc(hidden)]
 #[path = "private.rs"]

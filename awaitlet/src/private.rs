@@ -17,3 +17,7 @@ pub use crate::suspend::awaitlet;
 pub const fn builder() -> crate::Builder {
     crate::Builder::new()
 }
+
+/// What `#[async_def(send)]` expands to.
+#[doc(hidden)]
+pub use crate::send::{Sendable, sendable, spawn_send};

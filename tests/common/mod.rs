@@ -212,3 +212,53 @@ pub fn panic_text<R>(f: impl FnOnce() -> R) -> String {
         Err(payload) => panic_message(&*payload),
     }
 }
+
+/// Counts drops of its [`SendCounted`] values, from any thread: for coroutines on pool threads.
+#[derive(Clone, Debug, Default)]
+pub struct SendDropCounter(Arc<AtomicUsize>);
+
+impl SendDropCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn value(&self) -> SendCounted {
+        SendCounted(self.clone())
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `expected` values were dropped, for drops that happen on another thread
+    /// shortly after an event this thread saw. Panics after `patience`: a hang, not a slow run.
+    pub fn wait_for(&self, expected: usize, patience: std::time::Duration) {
+        let deadline = std::time::Instant::now() + patience;
+        while self.dropped() < expected {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {} of {expected} values dropped after {patience:?}",
+                self.dropped()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+}
+
+/// Increments its [`SendDropCounter`] when dropped.
+#[derive(Debug)]
+pub struct SendCounted(SendDropCounter);
+
+impl Drop for SendCounted {
+    fn drop(&mut self) {
+        self.0.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The name of the thread this runs on.
+pub fn thread_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed>")
+        .to_string()
+}

@@ -1,0 +1,136 @@
+//! [`PinnedCall`]: the task that runs one `spawn_pinned` call on its pool thread.
+//!
+//! ```text
+//!   queued ──first poll──▶ running ──body returns / panics──▶ completed (Ok / Err(panic))
+//!     │                      │
+//!   abort                  abort: the coroutine is dropped here, unwinding its stack
+//!     ▼                      ▼
+//!   closure dropped      completed (Err(cancelled))
+//! ```
+//!
+//! Whatever happens, the handle learns the end only after everything the call owned (the closure,
+//! or the coroutine and the stack it unwinds) was dropped on this thread, so destructors have run
+//! by the time an awaiter sees the outcome.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::Builder;
+use crate::future::AsyncDef;
+use crate::tokio::join::{JoinError, Shared};
+
+/// One call: the closure until the first poll, then the coroutine running it.
+pub(crate) struct PinnedCall<F, R> {
+    stage: Stage<F, R>,
+    builder: Builder,
+    shared: Arc<Shared<R>>,
+    /// The live-call count of the pool thread, decremented when the call ends.
+    load: &'static AtomicUsize,
+}
+
+enum Stage<F, R> {
+    Queued(F),
+    Running(AsyncDef<R>),
+    Ended,
+}
+
+impl<F, R> PinnedCall<F, R>
+where
+    F: FnOnce() -> R + 'static,
+    R: 'static,
+{
+    pub(crate) fn new(
+        builder: Builder,
+        f: F,
+        shared: Arc<Shared<R>>,
+        load: &'static AtomicUsize,
+    ) -> Self {
+        PinnedCall {
+            stage: Stage::Queued(f),
+            builder,
+            shared,
+            load,
+        }
+    }
+
+    /// Starts the coroutine on the first poll, then resumes it.
+    fn resume(&mut self, cx: &mut Context<'_>) -> Poll<Result<R, JoinError>> {
+        if let Stage::Queued(_) = self.stage {
+            let Stage::Queued(f) = core::mem::replace(&mut self.stage, Stage::Ended) else {
+                unreachable!()
+            };
+            match self.builder.try_async_def(f) {
+                Ok(coroutine) => self.stage = Stage::Running(coroutine),
+                // What `Builder::async_def` would panic with, given to the caller as that panic.
+                Err(error) => {
+                    return Poll::Ready(Err(JoinError::panic(Box::new(error.to_string()))));
+                }
+            }
+        }
+        let Stage::Running(coroutine) = &mut self.stage else {
+            unreachable!("a pinned call resumed after it ended")
+        };
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(coroutine).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(JoinError::panic(payload))),
+        }
+    }
+}
+
+impl<F, R> PinnedCall<F, R> {
+    /// Drops what the call still owns, then hands `output` to the handle.
+    fn end(&mut self, mut output: Result<R, JoinError>) {
+        let stage = core::mem::replace(&mut self.stage, Stage::Ended);
+        // Dropping a suspended coroutine unwinds it, and a destructor on its stack (or one of the
+        // closure's captures) may panic; that panic is then the call's outcome.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(stage))) {
+            output = Err(JoinError::panic(payload));
+        }
+        self.load.fetch_sub(1, Ordering::Relaxed);
+        self.shared.complete(output);
+    }
+}
+
+// No field is ever pinned: the closure is moved out to start the coroutine, and the coroutine's
+// stack is a mapping of its own that never moves, so `AsyncDef` is `Unpin`.
+impl<F, R> Unpin for PinnedCall<F, R> {}
+
+impl<F, R> Future for PinnedCall<F, R>
+where
+    F: FnOnce() -> R + 'static,
+    R: 'static,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if let Stage::Ended = this.stage {
+            return Poll::Ready(());
+        }
+        let output = if this.shared.abort_requested(cx.waker()) {
+            Err(JoinError::cancelled())
+        } else {
+            match this.resume(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(output) => output,
+            }
+        };
+        this.end(output);
+        Poll::Ready(())
+    }
+}
+
+impl<F, R> Drop for PinnedCall<F, R> {
+    /// A call dropped before it ended (its pool thread's runtime went away) is cancelled, so its
+    /// handle never waits forever.
+    fn drop(&mut self) {
+        if !matches!(self.stage, Stage::Ended) {
+            self.end(Err(JoinError::cancelled()));
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The process-wide pool of threads that `spawn_pinned` calls run on.
+//!
+//! Each thread drives a tokio current-thread runtime (I/O and time drivers on) through a
+//! `LocalSet`, and receives calls over an unbounded channel of its own. A call goes to the thread
+//! with the fewest live calls (queued or running), counted per thread; ties go to the lowest
+//! index, so calls made one after another keep landing on one warm thread, with its stack pool.
+//!
+//! The pool starts on first use and lives as long as the process: its threads are never joined.
+//! When the process exits they stop wherever they are, like any thread still running then, so
+//! coroutines suspended on them at that point are not unwound.
+
+use core::fmt;
+use std::io;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::thread;
+
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+use tokio::task::LocalSet;
+
+/// Work for a pool thread: a closure that spawns one call's task on its `LocalSet`.
+pub(crate) type Job = Box<dyn FnOnce(&'static AtomicUsize) + Send>;
+
+/// The pool, once started.
+static POOL: OnceLock<Pool> = OnceLock::new();
+
+/// The size set by [`set_pool_size`] before the pool started. Also held while the pool starts,
+/// so that a size set concurrently with the first call is either used or refused, never lost.
+static CONFIGURED_SIZE: Mutex<Option<NonZeroUsize>> = Mutex::new(None);
+
+struct Pool {
+    threads: Box<[PoolThread]>,
+}
+
+struct PoolThread {
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Calls sent to this thread that have not ended yet. Shared with the thread, which hands it
+    /// to each call; leaked, like the rest of the pool, which lives as long as the process.
+    load: &'static AtomicUsize,
+}
+
+/// Runs `job` on the least-loaded pool thread, counting it as a live call there until the call
+/// decrements the counter it is given.
+///
+/// # Panics
+///
+/// When the pool cannot be started (see [`pool`]).
+pub(crate) fn submit(job: Job) {
+    let pool = pool();
+    let thread = pool
+        .threads
+        .iter()
+        .min_by_key(|thread| thread.load.load(Ordering::Relaxed))
+        .expect("the pool has at least one thread");
+    thread.load.fetch_add(1, Ordering::Relaxed);
+    if thread.jobs.send(job).is_err() {
+        // The receiver lives as long as its thread, and pool threads never return.
+        unreachable!("an awaitlet pool thread has stopped");
+    }
+}
+
+/// The pool, started with the configured size on first use.
+///
+/// # Panics
+///
+/// When a thread or its runtime cannot be created (out of memory, or a limit on threads).
+fn pool() -> &'static Pool {
+    POOL.get_or_init(|| {
+        let configured = CONFIGURED_SIZE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let size = configured.map_or_else(default_size, NonZeroUsize::get);
+        Pool::start(size).unwrap_or_else(|error| {
+            panic!("failed to start the `awaitlet::tokio::spawn_pinned` thread pool: {error}")
+        })
+    })
+}
+
+fn default_size() -> usize {
+    thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+impl Pool {
+    fn start(size: usize) -> io::Result<Pool> {
+        let threads = (0..size)
+            .map(PoolThread::start)
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(Pool {
+            threads: threads.into_boxed_slice(),
+        })
+    }
+}
+
+impl PoolThread {
+    fn start(index: usize) -> io::Result<PoolThread> {
+        // Built here rather than on the new thread, so that a failure is reported to the caller.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        let load: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+        thread::Builder::new()
+            .name(format!("awaitlet-pinned-{index}"))
+            .spawn(move || run(runtime, receiver, load))?;
+        Ok(PoolThread { jobs, load })
+    }
+}
+
+/// The body of a pool thread: runs every job it receives on its `LocalSet`, forever.
+fn run(runtime: Runtime, mut jobs: mpsc::UnboundedReceiver<Job>, load: &'static AtomicUsize) {
+    let local = LocalSet::new();
+    local.block_on(&runtime, async move {
+        while let Some(job) = jobs.recv().await {
+            job(load);
+        }
+    });
+}
+
+/// Sets how many threads the pool of [`spawn_pinned`](crate::tokio::spawn_pinned) starts with.
+///
+/// The pool starts on the first `spawn_pinned` call (or `#[async_def(send)]` call), with one
+/// thread per available core ([`std::thread::available_parallelism`]) unless this was called
+/// before. Its size is fixed from then on: a later call with the same size is `Ok`, any other
+/// size is an error.
+///
+/// ```
+/// // At the start of `main`, before anything uses the pool.
+/// awaitlet::tokio::set_pool_size(4).unwrap();
+/// assert_eq!(awaitlet::tokio::pool_size(), 4);
+/// ```
+///
+/// # Panics
+///
+/// When `threads` is zero.
+pub fn set_pool_size(threads: usize) -> Result<(), PoolStarted> {
+    let threads = NonZeroUsize::new(threads)
+        .unwrap_or_else(|| panic!("`set_pool_size` needs at least one thread, not zero"));
+    let mut configured = CONFIGURED_SIZE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    match POOL.get() {
+        Some(pool) if pool.threads.len() != threads.get() => Err(PoolStarted {
+            size: pool.threads.len(),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            *configured = Some(threads);
+            Ok(())
+        }
+    }
+}
+
+/// How many threads the pool of [`spawn_pinned`](crate::tokio::spawn_pinned) has, or will start
+/// with if no call has started it yet.
+pub fn pool_size() -> usize {
+    match POOL.get() {
+        Some(pool) => pool.threads.len(),
+        None => {
+            let configured = CONFIGURED_SIZE
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            configured.map_or_else(default_size, NonZeroUsize::get)
+        }
+    }
+}
+
+/// The error of [`set_pool_size`]: the pool had already started, with another size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolStarted {
+    size: usize,
+}
+
+impl PoolStarted {
+    /// The number of threads the pool runs with.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+}
+
+impl fmt::Display for PoolStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the `spawn_pinned` pool has already started with {} threads; call `set_pool_size` \
+             before the first `spawn_pinned` or `#[async_def(send)]` call",
+            self.size
+        )
+    }
+}
+
+impl std::error::Error for PoolStarted {}
