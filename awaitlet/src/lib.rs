@@ -70,10 +70,17 @@
 //!
 //! The functional forms are [`async_def()`], [`awaitlet()`], [`try_awaitlet`] and [`Builder`].
 //!
+//! # Features
+//!
+//! - `tokio`: the [`tokio`] module, a way in from `Send` code: [`tokio::spawn_pinned`] and
+//!   `#[async_def(send)]` run the coroutine on a thread of a pool and hand back a `Send` handle.
+//!
 //! # Safety and limitations
 //!
 //! - [`AsyncDef`] is `!Send`: a suspended stack can hold `!Send` values, so it stays on the
-//!   thread that created it. Use a current-thread runtime, a `LocalSet`, or `futures::executor`.
+//!   thread that created it. Use a current-thread runtime, a `LocalSet`, or `futures::executor`;
+//!   from `Send` code (`tokio::spawn`, axum), `#[async_def(send)]` and [`tokio::spawn_pinned`]
+//!   run the coroutine on a pool thread and hand back a `Send` handle.
 //! - Captures are `'static`: any future can be leaked after a poll, and a leaked coroutine never
 //!   finishes its frames, so the safe API takes owned data, like `tokio::spawn`.
 //!   [`async_def_unchecked`] takes a borrowing closure, `unsafe`, for callers who guarantee no leak.
@@ -81,6 +88,13 @@
 //!   its stack, running every destructor once. See [`AsyncDef`] for the details, including
 //!   `panic = "abort"`.
 //! - Each coroutine has a fixed-size, guarded stack ([`Builder::stack_size`], 1 MiB by default).
+// The `tokio` module only exists with its feature; without it, its links point at docs.rs.
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "",
+    doc = "[`tokio`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/index.html",
+    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html"
+)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -130,8 +144,13 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// borrow (see [`AsyncDef`]); every type parameter of the fn, and every `impl Trait` argument, gets an implied `'static`
 /// bound (a type parameter of an enclosing `impl` needs its own).
 ///
-/// Arguments: `#[async_def(stack_size = N, assert_await_occurs, crate = path)]`, as in
-/// [`Builder`]; `crate = path` names this crate where it is re-exported or renamed.
+/// Arguments: `#[async_def(stack_size = N, assert_await_occurs, send, crate = path)]`.
+/// `stack_size` and `assert_await_occurs` are the settings of [`Builder`]; `crate = path` names
+/// this crate where it is re-exported or renamed; `send` (feature `tokio`) makes the future
+/// `Send`, by running the body through [`tokio::spawn_pinned`] on a pool thread: every argument
+/// and the return type must then be `Send`. A panic in the body then resumes in the awaiter, as
+/// without `send`; dropping the future cancels the call, whose coroutine is unwound on its pool
+/// thread soon after the drop returns (see [`tokio`]).
 ///
 /// # Equivalent code
 ///
@@ -142,7 +161,22 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// async fn api(n: u32) -> u32 {
 ///     ::awaitlet::Builder::new().async_def(move || -> u32 { body }).await
 /// }
+///
+/// #[async_def(send)]
+/// fn api(mut n: u32) -> u32 { body }
+/// // becomes, in effect (each argument is checked to be `Send` where it is declared)
+/// async fn api(n: u32) -> u32 {
+///     let handle = ::awaitlet::Builder::new().spawn_pinned(move || -> u32 { let mut n = n; body });
+///     // aborts the call if dropped; resumes the body's panic
+///     abort_on_drop(handle).await
+/// }
 /// ```
+#[cfg_attr(
+    not(feature = "tokio"),
+    doc = "",
+    doc = "[`tokio`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/index.html",
+    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html"
+)]
 #[doc(inline)]
 pub use awaitlet_macros::async_def;
 

@@ -142,7 +142,7 @@ mod pinned {
 pub trait TokioFeature {}
 
 /// Without the `tokio` feature, `#[async_def(send)]` fails to compile here, at the `()` the
-/// expansion spans at the word `send`: nothing implements [`TokioFeature`].
+/// expansion spans at the word `send`: nothing implements `TokioFeature`.
 #[cfg(not(feature = "tokio"))]
 pub fn spawn_send<S, F, R>(_send: S, _: crate::Builder, _: F) -> core::future::Pending<R>
 where

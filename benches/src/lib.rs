@@ -12,6 +12,7 @@
 //! | [`roundtrip`] | one `async_def` created, run and finished | `tokio::spawn`, the thread bridge |
 //! | [`pingpong`] | a sync consumer of an mpsc ping-pong | native async, the thread bridge |
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
+//! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
 //! then flips an atomic instead of writing to an eventfd, a system call that would otherwise be
@@ -25,6 +26,7 @@ use tokio::runtime::Runtime;
 
 pub mod echo;
 pub mod pingpong;
+pub mod pinned;
 
 /// A current-thread tokio runtime without I/O or time drivers (see the crate docs).
 pub fn current_thread_runtime() -> Runtime {
@@ -259,5 +261,15 @@ mod tests {
         roundtrip::under_awaitlet(&runtime, &local, 100);
         roundtrip::tokio_spawn(&runtime, 100);
         roundtrip::thread_bridge(&multi_thread_runtime(), 10);
+    }
+
+    #[test]
+    fn the_pinned_workloads_run() {
+        let runtime = pinned::runtime_with_time();
+        pinned::sequential::spawn_pinned(&runtime, 100);
+        pinned::sequential::local_pool_handle(&runtime, 100);
+        let wait = std::time::Duration::from_millis(1);
+        pinned::timers::under_awaitlet(&runtime, 100, wait);
+        pinned::timers::thread_bridge(&runtime, 100, wait);
     }
 }
