@@ -37,6 +37,12 @@ mod shadowed {
     fn try_awaitlet() {}
     fn in_async_def() {}
     fn async_def_unchecked() {}
+    fn sendable() {}
+    fn spawn_send() {}
+    fn spawn_pinned() {}
+    struct Sendable;
+    mod tokio {}
+    mod __awaitlet_private {}
 
     #[::awaitlet::async_def]
     pub fn shadowed_free_fn(n: u32) -> u32 {
@@ -50,6 +56,12 @@ mod shadowed {
     impl Service {
         #[::awaitlet::async_def(stack_size = 128 * 1024, assert_await_occurs)]
         pub fn call(self, n: u32) -> u32 {
+            self.base + ::awaitlet::awaitlet!(crate::ready_after_yield(n))
+        }
+
+        #[::awaitlet::async_def(send, stack_size = 128 * 1024)]
+        pub fn call_send(self, mut n: u32) -> u32 {
+            n += 1;
             self.base + ::awaitlet::awaitlet!(crate::ready_after_yield(n))
         }
     }
@@ -71,6 +83,11 @@ mod without_prelude {
             return ::std::result::Result::Err(empty);
         }
         ::std::result::Result::Ok(total)
+    }
+
+    #[::awaitlet::async_def(send)]
+    pub fn no_prelude_send((a, b): (u32, u32)) -> ::std::option::Option<u32> {
+        ::std::option::Option::Some(::awaitlet::awaitlet!(crate::ready_after_yield(a + b)))
     }
 }
 
@@ -97,6 +114,12 @@ mod blanket_methods {
         fn into_future(self) -> Self {
             unreachable!("hijacked `into_future`")
         }
+        fn into_inner(self) -> Self {
+            unreachable!("hijacked `into_inner`")
+        }
+        fn spawn_pinned<F>(self, _: F) -> Self {
+            unreachable!("hijacked `spawn_pinned`")
+        }
     }
 
     impl<T> Hijack for T {}
@@ -104,6 +127,11 @@ mod blanket_methods {
     #[::awaitlet::async_def(stack_size = 64 * 1024)]
     pub fn with_blanket_trait_in_scope(n: u32) -> u32 {
         ::awaitlet::awaitlet!(crate::ready_after_yield(n)) * 2
+    }
+
+    #[::awaitlet::async_def(send, stack_size = 64 * 1024)]
+    pub fn send_with_blanket_trait_in_scope(n: u32) -> u32 {
+        ::awaitlet::awaitlet!(crate::ready_after_yield(n)) * 3
     }
 }
 
@@ -126,6 +154,7 @@ fn expansions_survive_shadowed_names() {
     use ::futures::executor::block_on;
     assert_eq!(block_on(shadowed::shadowed_free_fn(1)), 2);
     assert_eq!(block_on(shadowed::Service { base: 10 }.call(5)), 15);
+    assert_eq!(block_on(shadowed::Service { base: 10 }.call_send(5)), 16);
 }
 
 #[test]
@@ -136,6 +165,7 @@ fn expansions_need_no_prelude() {
         block_on(without_prelude::no_prelude(vec![])),
         Err("empty".to_string())
     );
+    assert_eq!(block_on(without_prelude::no_prelude_send((2, 3))), Some(5));
 }
 
 #[test]
@@ -143,5 +173,9 @@ fn expansions_ignore_blanket_trait_methods() {
     assert_eq!(
         ::futures::executor::block_on(blanket_methods::with_blanket_trait_in_scope(4)),
         8
+    );
+    assert_eq!(
+        ::futures::executor::block_on(blanket_methods::send_with_blanket_trait_in_scope(4)),
+        12
     );
 }

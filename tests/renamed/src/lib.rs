@@ -26,6 +26,12 @@ impl Renamed {
     }
 }
 
+/// `send` under the renamed crate.
+#[renamed_awaitlet::async_def(send, crate = renamed_awaitlet)]
+pub fn renamed_send_fn(n: u32) -> u32 {
+    fetch(n) * 2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +44,6 @@ mod tests {
         let fut = renamed_awaitlet::async_def(|| renamed_awaitlet::awaitlet(async { 7 }));
         assert_eq!(block_on(fut), 7);
         assert!(!renamed_awaitlet::in_async_def());
+        assert_eq!(block_on(renamed_send_fn(1)), 4);
     }
 }
