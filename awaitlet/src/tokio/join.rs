@@ -110,7 +110,6 @@ impl<R> Shared<R> {
 /// assert!(thread.unwrap().starts_with("awaitlet-pinned-"));
 /// # }
 /// ```
-#[must_use = "dropping a `JoinHandle` detaches the call; `.await` it, or `abort()` it to cancel"]
 pub struct JoinHandle<R> {
     shared: Arc<Shared<R>>,
 }

@@ -46,7 +46,9 @@
 //!
 //! Calls on one pool thread share it as tasks share a current-thread runtime: sync code that
 //! blocks for real (`std::thread::sleep`, blocking file I/O, a long computation) stops every other
-//! call on that thread until it returns. Only what goes through `awaitlet!` is asynchronous.
+//! call on that thread until it returns. Only what goes through `awaitlet!` is asynchronous. So
+//! inside a pinned call, await another one with `awaitlet!(handle)`, never by blocking on it
+//! (`futures::executor::block_on`): it may have been placed on the very thread that is blocked.
 //!
 //! # Cancellation and shutdown
 //!
