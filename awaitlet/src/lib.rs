@@ -84,13 +84,30 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod context;
 mod future;
+#[cfg(feature = "stream")]
+mod iter;
 mod overflow;
 mod stack;
 mod suspend;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod sync_io;
+
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
+
+/// Adapters for the `futures-io` traits: [`SyncIo`](futures_io::SyncIo), blocking `std::io`
+/// over them.
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+pub mod futures_io {
+    pub use crate::sync_io::futures_io::SyncIo;
+}
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -98,6 +115,9 @@ pub mod __private;
 
 pub use crate::builder::Builder;
 pub use crate::future::AsyncDef;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub use crate::iter::{Iter, iter};
 pub use crate::stack::DEFAULT_STACK_SIZE;
 pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 
