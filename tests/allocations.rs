@@ -203,7 +203,7 @@ fn tokio_sync_io_allocates_nothing_per_call() {
             awaitlet::tokio::SyncIo::new(tokio::io::BufReader::new(Alternating::default()));
         let mut cursor = awaitlet::tokio::SyncIo::new(std::io::Cursor::new(vec![0u8; 64]));
         let mut buf = [0; 64];
-        io.read(&mut buf).unwrap();
+        assert_eq!(io.read(&mut buf).unwrap(), 64);
         allocations_during(|| {
             for _ in 0..1_000 {
                 assert_eq!(io.read(&mut buf).unwrap(), 64);
@@ -227,7 +227,7 @@ fn futures_io_sync_io_allocates_nothing_per_call() {
         let mut buffered =
             awaitlet::futures_io::SyncIo::new(futures::io::BufReader::new(Alternating::default()));
         let mut buf = [0; 64];
-        io.read(&mut buf).unwrap();
+        assert_eq!(io.read(&mut buf).unwrap(), 64);
         allocations_during(|| {
             for _ in 0..1_000 {
                 assert_eq!(io.read(&mut buf).unwrap(), 64);
