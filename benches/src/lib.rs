@@ -12,6 +12,7 @@
 //! | [`roundtrip`] | one `async_def` created, run and finished | `tokio::spawn`, the thread bridge |
 //! | [`pingpong`] | a sync consumer of an mpsc ping-pong | native async, the thread bridge |
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
+//! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
 //! then flips an atomic instead of writing to an eventfd, a system call that would otherwise be
@@ -23,6 +24,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::runtime::Runtime;
 
+pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 
