@@ -70,6 +70,13 @@
 //!
 //! The functional forms are [`async_def()`], [`awaitlet()`], [`try_awaitlet`] and [`Builder`].
 //!
+//! # Adapters
+//!
+//! For sync code that reads, writes and iterates: `awaitlet::tokio::SyncIo` (feature `tokio`) and
+//! `awaitlet::futures_io::SyncIo` (feature `futures-io`) make async I/O objects `std::io::Read`,
+//! `BufRead`, `Write` and `Seek`, and `awaitlet::iter` (feature `stream`, on by default) makes a
+//! `Stream` an `Iterator`, each call awaiting through `awaitlet!`.
+//!
 //! # Safety and limitations
 //!
 //! - [`AsyncDef`] is `!Send`: a suspended stack can hold `!Send` values, so it stays on the
