@@ -10,7 +10,7 @@ use super::{await_io, fill_buf};
 /// Blocking `std::io` over the `futures-io` async I/O traits, for sync code running inside an
 /// [`async_def`](crate::async_def()).
 ///
-/// The same adapter as [`awaitlet::tokio::SyncIo`](crate::tokio::SyncIo), for the traits of
+/// The same adapter as `awaitlet::tokio::SyncIo` (feature `tokio`), for the traits of
 /// `futures-io` (used by `futures`, async-std, smol and others): `SyncIo<T>` is [`Read`] when `T`
 /// is [`AsyncRead`], [`BufRead`] when it is [`AsyncBufRead`], [`Write`] when it is
 /// [`AsyncWrite`] and [`Seek`] when it is [`AsyncSeek`], each for `T: Unpin`. Each call awaits the
