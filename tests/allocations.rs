@@ -1,5 +1,6 @@
 //! The hot paths allocate nothing: no heap allocation per `awaitlet!`, and none per `async_def`
-//! round trip once this thread's stack pool is warm.
+//! round trip once this thread's stack pool is warm, and none per call of the adapters (`SyncIo`
+//! over tokio's and the `futures-io` traits, `awaitlet::iter`).
 //!
 //! A counting global allocator sees every heap allocation of this test binary; each test counts
 //! the allocations of its own thread only, so tests running in parallel do not disturb it.
@@ -105,4 +106,152 @@ fn a_round_trip_with_a_warm_pool_allocates_nothing() {
         counted, 0,
         "heap allocations during 1,000 async_def round trips"
     );
+}
+
+/// An endless source and sink of bytes that is pending (waking itself) on every other poll, over
+/// both tokio's and the `futures-io` traits, so that every adapter call suspends once.
+#[derive(Default)]
+struct Alternating {
+    pending: bool,
+}
+
+impl Alternating {
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.pending = !self.pending;
+        if self.pending {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for Alternating {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        buf.put_slice(&[7; 64][..buf.remaining().min(64)]);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for Alternating {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl futures::io::AsyncRead for Alternating {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        let len = buf.len().min(64);
+        buf[..len].fill(7);
+        Poll::Ready(Ok(len))
+    }
+}
+
+impl futures::io::AsyncWrite for Alternating {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::task::ready!(self.get_mut().poll_ready(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+#[test]
+fn tokio_sync_io_allocates_nothing_per_call() {
+    use std::io::{BufRead, Read, Seek, Write};
+
+    let counted = run(awaitlet::async_def(|| {
+        let mut io = awaitlet::tokio::SyncIo::new(Alternating::default());
+        // The buffers are made before counting: a `BufReader` allocates its buffer once.
+        let mut buffered =
+            awaitlet::tokio::SyncIo::new(tokio::io::BufReader::new(Alternating::default()));
+        let mut cursor = awaitlet::tokio::SyncIo::new(std::io::Cursor::new(vec![0u8; 64]));
+        let mut buf = [0; 64];
+        assert_eq!(io.read(&mut buf).unwrap(), 64);
+        allocations_during(|| {
+            for _ in 0..1_000 {
+                assert_eq!(io.read(&mut buf).unwrap(), 64);
+                assert_eq!(io.write(&buf).unwrap(), 64);
+                io.flush().unwrap();
+                let filled = buffered.fill_buf().unwrap().len();
+                buffered.consume(filled);
+                cursor.seek(std::io::SeekFrom::Start(3)).unwrap();
+            }
+        })
+    }));
+    assert_eq!(counted, 0, "heap allocations during 5,000 calls");
+}
+
+#[test]
+fn futures_io_sync_io_allocates_nothing_per_call() {
+    use std::io::{BufRead, Read, Write};
+
+    let counted = run(awaitlet::async_def(|| {
+        let mut io = awaitlet::futures_io::SyncIo::new(Alternating::default());
+        let mut buffered =
+            awaitlet::futures_io::SyncIo::new(futures::io::BufReader::new(Alternating::default()));
+        let mut buf = [0; 64];
+        assert_eq!(io.read(&mut buf).unwrap(), 64);
+        allocations_during(|| {
+            for _ in 0..1_000 {
+                assert_eq!(io.read(&mut buf).unwrap(), 64);
+                assert_eq!(io.write(&buf).unwrap(), 64);
+                io.flush().unwrap();
+                let filled = buffered.fill_buf().unwrap().len();
+                buffered.consume(filled);
+            }
+        })
+    }));
+    assert_eq!(counted, 0, "heap allocations during 4,000 calls");
+}
+
+#[test]
+fn iter_allocates_nothing_per_item() {
+    let mut pending = Alternating::default();
+    let counted = run(awaitlet::async_def(move || {
+        let stream =
+            futures::stream::poll_fn(move |cx| pending.poll_ready(cx).map(|()| Some(1u32)));
+        let mut items = awaitlet::iter(stream);
+        items.next();
+        allocations_during(|| {
+            assert_eq!(items.by_ref().take(1_000).sum::<u32>(), 1_000);
+        })
+    }));
+    assert_eq!(counted, 0, "heap allocations during 1,000 items");
 }

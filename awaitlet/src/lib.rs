@@ -72,8 +72,12 @@
 //!
 //! # Features
 //!
-//! - `tokio`: the [`tokio`] module, a way in from `Send` code: [`tokio::spawn_pinned`] and
+//! - `tokio`: the [`tokio`] module. A way in from `Send` code: [`tokio::spawn_pinned`] and
 //!   `#[async_def(send)]` run the coroutine on a thread of a pool and hand back a `Send` handle.
+//!   And `awaitlet::tokio::SyncIo`, which makes tokio's async I/O objects `std::io::Read`,
+//!   `BufRead`, `Write` and `Seek` for the sync code, each call awaiting through `awaitlet!`.
+//! - `futures-io`: `awaitlet::futures_io::SyncIo`, the same over the `futures-io` traits.
+//! - `stream` (on by default): `awaitlet::iter`, which makes a `Stream` an `Iterator`.
 //!
 //! # Safety and limitations
 //!
@@ -103,13 +107,26 @@
 mod builder;
 mod context;
 mod future;
+#[cfg(feature = "stream")]
+mod iter;
 mod overflow;
 mod send;
 mod stack;
 mod suspend;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod sync_io;
+
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+
+/// Adapters for the `futures-io` traits: [`SyncIo`](futures_io::SyncIo), blocking `std::io`
+/// over them.
+#[cfg(feature = "futures-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures-io")))]
+pub mod futures_io {
+    pub use crate::sync_io::futures_io::SyncIo;
+}
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -117,6 +134,9 @@ pub mod __private;
 
 pub use crate::builder::Builder;
 pub use crate::future::AsyncDef;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub use crate::iter::{Iter, iter};
 pub use crate::stack::DEFAULT_STACK_SIZE;
 pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 

@@ -13,6 +13,7 @@
 //! | [`pingpong`] | a sync consumer of an mpsc ping-pong | native async, the thread bridge |
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
+//! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
 //! then flips an atomic instead of writing to an eventfd, a system call that would otherwise be
@@ -24,6 +25,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::runtime::Runtime;
 
+pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;

@@ -1,4 +1,5 @@
-//! tokio integration (feature `tokio`): a sound way in from `Send` code.
+//! tokio integration (feature `tokio`): a sound way in from `Send` code, and [`SyncIo`], blocking
+//! `std::io` over tokio's async I/O traits for sync code running in an `async_def`.
 //!
 //! An [`AsyncDef`](crate::AsyncDef) is `!Send`, and stays so: its coroutine stack may hold
 //! `!Send` values across an `awaitlet!`, so it must never change thread. But `tokio::spawn` on the
@@ -82,6 +83,7 @@ mod pool;
 
 pub use self::join::{JoinError, JoinHandle};
 pub use self::pool::{PoolStarted, pool_size, set_pool_size};
+pub use crate::sync_io::tokio::SyncIo;
 
 use self::call::PinnedCall;
 use self::join::Shared;
