@@ -127,12 +127,16 @@ impl Limit {
                                            each stack takes two mappings)"
                         .to_string(),
                 };
+                let promised = match promised {
+                    0 => String::new(),
+                    promised => format!(", {promised} more promised to stacks already reserved"),
+                };
                 format!(
                     "cannot map another awaitlet coroutine stack: the process would exceed its \
-                     limit on memory mappings, `vm.max_map_count` = {max}, with {used} in use and \
-                     {promised} promised to stacks already reserved, and {reserve} kept free for \
-                     threads and the heap{per_stack}; raise it with `sysctl -w \
-                     vm.max_map_count=N`, or keep fewer coroutines alive at once"
+                     limit on memory mappings, `vm.max_map_count` = {max}, with {used} in \
+                     use{promised} and {reserve} kept free for threads and the heap{per_stack}; \
+                     raise it with `sysctl -w vm.max_map_count=N`, or keep fewer coroutines \
+                     alive at once"
                 )
             }
             Limit::Bytes {
