@@ -158,11 +158,9 @@ pub(crate) fn recycle(size: usize, stack: Stack) {
 fn release_deep_pages(stack: &Stack) {
     use corosensei::stack::Stack as _;
     let (bottom, base) = (stack.usable_bottom(), stack.base().get());
-    // Both ends are page-aligned: `bottom` is right above the guard page, and `KEEP_RESIDENT` is
-    // a multiple of every page size Rust targets use (4 and 16 KiB); on larger pages the call
-    // fails with `EINVAL` and releases nothing, which only costs memory. A pooled stack belongs to
-    // no coroutine, and nothing refers into it.
-    let end = base.saturating_sub(KEEP_RESIDENT);
+    // `bottom` is right above the guard page, page-aligned; `end` is rounded down to a page. A
+    // pooled stack belongs to no coroutine, and nothing refers into it.
+    let end = base.saturating_sub(KEEP_RESIDENT) & !(slab::page_size() - 1);
     if end > bottom {
         slab::release(bottom, end - bottom);
     }

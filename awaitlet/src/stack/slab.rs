@@ -158,19 +158,41 @@ pub(crate) fn page_size() -> usize {
     }
 }
 
-/// Bytes from one slot to the next for stacks of at least `size` usable bytes: the usable part
-/// rounded up to whole pages, plus the guard page. `None` on overflow.
+/// How many different offsets ("colours") the tops of stacks start at, [`COLOUR_STEP`] bytes
+/// apart: slot `n` starts its stack `(n % COLOURS) * COLOUR_STEP` bytes below the top of its slot.
+///
+/// Were every stack to start at the top of a page, the frames each coroutine touches on every
+/// resume would sit at the same offset in a page in every stack, and the L1 data cache, which
+/// picks a set by those offset bits (64 sets of 8 lines in a 32 KiB cache), could hold them for 8
+/// coroutines at most. With 16 tasks taking turns, each `awaitlet!` of a future pending once
+/// missed the L1 cache 4 times (callgrind's cache model: 2.7 million misses in 640,000 awaits,
+/// against 4,700 for native async). Spread over 32 colours they fit again. The colours span less
+/// than half a page, so a coroutine that uses little stack still touches only its top page.
+const COLOURS: usize = 32;
+
+/// Bytes between two colours: a cache line.
+const COLOUR_STEP: usize = 64;
+
+/// Bytes from one slot to the next for stacks of at least `size` usable bytes below any colour:
+/// the usable part and the colour span rounded up to whole pages, plus the guard page. `None` on
+/// overflow.
 pub(super) fn stride_for(size: usize) -> Option<usize> {
     let page = page_size();
-    let usable = size.max(MIN_STACK_SIZE).checked_next_multiple_of(page)?;
+    let usable = size
+        .max(MIN_STACK_SIZE)
+        .checked_add((COLOURS - 1) * COLOUR_STEP)?
+        .checked_next_multiple_of(page)?;
     usable.checked_add(page)
 }
 
 /// A coroutine stack in a slab slot: the guard page at `limit`, the usable part above it up to
-/// `base`. Dropping it hands the slot back to its slab.
+/// `base`, which is its colour below the top of the slot. Dropping it hands the slot back to its
+/// slab.
 pub(crate) struct Stack {
     base: StackPointer,
     limit: StackPointer,
+    /// The end of the slot.
+    top: usize,
     valgrind: ManuallyDrop<ValgrindStackRegistration>,
 }
 
@@ -206,8 +228,8 @@ impl Drop for Stack {
         // SAFETY: dropped once, here, and never used again.
         unsafe { ManuallyDrop::drop(&mut self.valgrind) };
         let bottom = self.usable_bottom();
-        release(bottom, self.base.get() - bottom);
-        lock().give_back(self.limit.get(), self.base.get() - self.limit.get());
+        release(bottom, self.top - bottom);
+        lock().give_back(self.limit.get(), self.top - self.limit.get());
     }
 }
 
@@ -242,11 +264,13 @@ pub(crate) fn allocate(size: usize) -> io::Result<Stack> {
         )
     })?;
     let limit = lock().take(stride)?;
-    let base = limit + stride;
+    let top = limit + stride;
+    let colour = (limit / stride) % COLOURS * COLOUR_STEP;
     Ok(Stack {
         // Slab addresses are never 0: `mmap` does not return the null page.
-        base: StackPointer::new(base).expect("a slab slot at address 0"),
+        base: StackPointer::new(top - colour).expect("a slab slot at address 0"),
         limit: StackPointer::new(limit).expect("a slab slot at address 0"),
+        top,
         valgrind: ManuallyDrop::new(ValgrindStackRegistration::new(limit as *mut u8, stride)),
     })
 }
@@ -509,21 +533,32 @@ mod tests {
                 pair[1]
             );
         }
+        let mut colours = std::collections::HashSet::new();
         for stack in &stacks {
             assert_eq!(stack.usable_bottom() - stack.limit().get(), page_size());
             assert!(stack.base().get() - stack.usable_bottom() >= SIZE);
+            assert_eq!(stack.base().get() % corosensei::stack::STACK_ALIGNMENT, 0);
+            colours.insert(stack.top - stack.base().get());
         }
+        assert_eq!(
+            colours.len(),
+            COLOURS,
+            "the tops of 100 stacks in {} colours",
+            colours.len()
+        );
     }
 
     #[test]
     fn strides_are_whole_pages_plus_a_guard_page() {
         let page = page_size();
+        let colours = (COLOURS - 1) * COLOUR_STEP;
+        assert!(colours < page / 2);
         assert_eq!(
             stride_for(1),
-            Some(MIN_STACK_SIZE.next_multiple_of(page) + page)
+            Some((MIN_STACK_SIZE + colours).next_multiple_of(page) + page)
         );
-        assert_eq!(stride_for(64 * 1024), Some(64 * 1024 + page));
-        assert_eq!(stride_for(64 * 1024 + 1), Some(64 * 1024 + 2 * page));
+        assert_eq!(stride_for(64 * 1024), Some(64 * 1024 + 2 * page));
+        assert_eq!(stride_for(64 * 1024 - colours), Some(64 * 1024 + page));
         assert_eq!(stride_for(usize::MAX), None);
     }
 }
