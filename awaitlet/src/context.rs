@@ -54,49 +54,111 @@ pub(crate) enum Current {
     Cancelling(Option<NonNull<Frame>>),
 }
 
+/// The slot's value in one word, so that saving, restoring and checking it are one load or store
+/// each: the frame pointer with the state in its two low bits, which are free because a `Frame`
+/// is aligned to at least 4 bytes.
+///
+/// `Running` is the bare pointer (tag 0), so the one check on `awaitlet!`'s fast path is whether
+/// both tag bits are clear; `Outside` is tag 3 with no pointer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Word(*const Frame);
+
+const TAG_BITS: usize = 0b11;
+const TAG_RUNNING: usize = 0;
+const TAG_POLLING: usize = 1;
+const TAG_CANCELLING: usize = 2;
+const TAG_OUTSIDE: usize = 3;
+
+const _: () = assert!(align_of::<Frame>() > TAG_BITS);
+
+impl Word {
+    const OUTSIDE: Word = Word(core::ptr::without_provenance(TAG_OUTSIDE));
+
+    #[inline]
+    fn encode(current: Current) -> Word {
+        let (frame, tag) = match current {
+            Current::Outside => return Word::OUTSIDE,
+            Current::Running(frame) => (frame, TAG_RUNNING),
+            Current::Polling(frame) => (frame, TAG_POLLING),
+            Current::Cancelling(Some(frame)) => (frame, TAG_CANCELLING),
+            Current::Cancelling(None) => {
+                return Word(core::ptr::without_provenance(TAG_CANCELLING));
+            }
+        };
+        // The tag bits of an aligned pointer are clear: adding sets them.
+        Word(frame.as_ptr().cast_const().wrapping_byte_add(tag))
+    }
+
+    #[inline]
+    fn decode(self) -> Current {
+        let frame = NonNull::new(self.0.map_addr(|addr| addr & !TAG_BITS).cast_mut());
+        match (self.0.addr() & TAG_BITS, frame) {
+            (TAG_RUNNING, Some(frame)) => Current::Running(frame),
+            (TAG_POLLING, Some(frame)) => Current::Polling(frame),
+            (TAG_CANCELLING, frame) => Current::Cancelling(frame),
+            // `Outside`, and the null `Running` or `Polling` that `encode` never makes.
+            _ => Current::Outside,
+        }
+    }
+}
+
 thread_local! {
-    static CURRENT: Cell<Current> = const { Cell::new(Current::Outside) };
+    static CURRENT: Cell<Word> = const { Cell::new(Word::OUTSIDE) };
+}
+
+/// The frame of the coroutine whose body is running on this thread, if the slot says `Running`:
+/// `awaitlet!`'s fast path, one load and one test.
+#[inline]
+pub(crate) fn running() -> Option<NonNull<Frame>> {
+    let word = CURRENT.with(Cell::get);
+    if word.0.addr() & TAG_BITS == TAG_RUNNING {
+        // SAFETY: tag 0 is only ever stored by `Word::encode` of `Running(frame)`, with a
+        // non-null frame (`Outside` is tag 3), so the word is that frame's pointer.
+        Some(unsafe { NonNull::new_unchecked(word.0.cast_mut()) })
+    } else {
+        None
+    }
 }
 
 /// Reads this thread's slot.
 #[inline]
 pub(crate) fn current() -> Current {
-    CURRENT.with(Cell::get)
+    CURRENT.with(Cell::get).decode()
 }
 
 /// Writes this thread's slot.
 #[inline]
 pub(crate) fn set(current: Current) {
-    CURRENT.with(|slot| slot.set(current));
+    CURRENT.with(|slot| slot.set(Word::encode(current)));
 }
 
 /// Puts a saved slot value back when dropped, on return and on unwind alike.
-pub(crate) struct Restore(Current);
+pub(crate) struct Restore(Word);
 
 impl Restore {
     /// Remembers the slot as it is now.
     #[inline]
     pub(crate) fn save() -> Self {
-        Restore(current())
+        Restore(CURRENT.with(Cell::get))
     }
 
     /// Remembers the slot as it is now and writes `current` until the guard drops.
     #[inline]
     pub(crate) fn replace(current: Current) -> Self {
-        Restore(CURRENT.with(|slot| slot.replace(current)))
+        Restore(CURRENT.with(|slot| slot.replace(Word::encode(current))))
     }
 
     /// A guard that writes `current` when dropped, whatever the slot holds now.
     #[inline]
     pub(crate) fn on_drop(current: Current) -> Self {
-        Restore(current)
+        Restore(Word::encode(current))
     }
 }
 
 impl Drop for Restore {
     #[inline]
     fn drop(&mut self) {
-        set(self.0);
+        CURRENT.with(|slot| slot.set(self.0));
     }
 }
 

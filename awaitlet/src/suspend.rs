@@ -83,6 +83,17 @@ enum Here {
 
 #[inline]
 fn here() -> Here {
+    // The fast path: the body of a coroutine is running, and the thread is not unwinding.
+    if let Some(frame) = context::running()
+        && !std::thread::panicking()
+    {
+        return Here::Suspendable(frame);
+    }
+    here_slow()
+}
+
+#[cold]
+fn here_slow() -> Here {
     let unwinding = std::thread::panicking();
     match context::current() {
         Current::Running(frame) if !unwinding => Here::Suspendable(frame),
@@ -120,17 +131,25 @@ fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output 
     let mut future = pin!(future);
     loop {
         // Also the first thing to run after a resume (see `Frame::suspend`).
+        context::set(Current::Polling(frame_ptr));
         let poll = {
-            // Back to `Running` when the poll returns or unwinds into the body.
-            let _running = Restore::on_drop(Current::Running(frame_ptr));
-            context::set(Current::Polling(frame_ptr));
+            // A panic in `poll` unwinds into the body, which may catch it: `Running` again then.
+            let running_on_unwind = Restore::on_drop(Current::Running(frame_ptr));
             // SAFETY: we run on the frame's coroutine and do not suspend before the reference
             // dies at the end of this statement; nested `awaitlet!`s inside `poll` refuse to
             // touch the frame because the slot says `Polling`.
-            future.as_mut().poll(unsafe { frame.context() })
+            let poll = future.as_mut().poll(unsafe { frame.context() });
+            core::mem::forget(running_on_unwind);
+            poll
         };
         match poll {
-            Poll::Ready(output) => return output,
+            Poll::Ready(output) => {
+                context::set(Current::Running(frame_ptr));
+                return output;
+            }
+            // The slot still says `Polling`: nothing runs on this coroutine between here and the
+            // switch, and the resuming poll's value is what it finds there next, which the loop
+            // overwrites first thing.
             Poll::Pending => frame.suspend(),
         }
     }
