@@ -49,9 +49,15 @@ pub(crate) enum Current {
     /// A future awaited by `awaitlet!` is inside its `poll`, on this frame's coroutine. The frame
     /// is kept only so a stack overflow in that `poll` can be reported (see `overflow.rs`).
     Polling(NonNull<Frame>),
-    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `None` until the
-    /// unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
-    Cancelling(Option<NonNull<Frame>>),
+    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `frame` is
+    /// `None` until the unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
+    /// `in_unwind` says the drop itself ran while the thread was unwinding (a parent coroutine
+    /// being cancelled drops this one), so `std::thread::panicking()` is true throughout, even
+    /// after the body has caught its own cancellation with `catch_unwind`.
+    Cancelling {
+        frame: Option<NonNull<Frame>>,
+        in_unwind: bool,
+    },
 }
 
 /// The slot's value in one word, so that saving, restoring and checking it are one load or store
@@ -68,8 +74,10 @@ const TAG_RUNNING: usize = 0;
 const TAG_POLLING: usize = 1;
 const TAG_CANCELLING: usize = 2;
 const TAG_OUTSIDE: usize = 3;
+/// With `TAG_CANCELLING`: the `in_unwind` flag.
+const IN_UNWIND: usize = 0b100;
 
-const _: () = assert!(align_of::<Frame>() > TAG_BITS);
+const _: () = assert!(align_of::<Frame>() > (TAG_BITS | IN_UNWIND));
 
 impl Word {
     const OUTSIDE: Word = Word(core::ptr::without_provenance(TAG_OUTSIDE));
@@ -80,9 +88,12 @@ impl Word {
             Current::Outside => return Word::OUTSIDE,
             Current::Running(frame) => (frame, TAG_RUNNING),
             Current::Polling(frame) => (frame, TAG_POLLING),
-            Current::Cancelling(Some(frame)) => (frame, TAG_CANCELLING),
-            Current::Cancelling(None) => {
-                return Word(core::ptr::without_provenance(TAG_CANCELLING));
+            Current::Cancelling { frame, in_unwind } => {
+                let tag = TAG_CANCELLING | if in_unwind { IN_UNWIND } else { 0 };
+                match frame {
+                    Some(frame) => (frame, tag),
+                    None => return Word(core::ptr::without_provenance(tag)),
+                }
             }
         };
         // The tag bits of an aligned pointer are clear: adding sets them.
@@ -91,11 +102,18 @@ impl Word {
 
     #[inline]
     fn decode(self) -> Current {
-        let frame = NonNull::new(self.0.map_addr(|addr| addr & !TAG_BITS).cast_mut());
+        let frame = NonNull::new(
+            self.0
+                .map_addr(|addr| addr & !(TAG_BITS | IN_UNWIND))
+                .cast_mut(),
+        );
         match (self.0.addr() & TAG_BITS, frame) {
             (TAG_RUNNING, Some(frame)) => Current::Running(frame),
             (TAG_POLLING, Some(frame)) => Current::Polling(frame),
-            (TAG_CANCELLING, frame) => Current::Cancelling(frame),
+            (TAG_CANCELLING, frame) => Current::Cancelling {
+                frame,
+                in_unwind: self.0.addr() & IN_UNWIND != 0,
+            },
             // `Outside`, and the null `Running` or `Polling` that `encode` never makes.
             _ => Current::Outside,
         }
@@ -249,18 +267,38 @@ impl Frame {
     /// its future again at once, writes the slot before any other code runs.
     ///
     /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
-    /// every destructor on the coroutine stack, with the slot saying `Cancelling(this frame)`.
+    /// every destructor on the coroutine stack, with the slot saying `Cancelling` this frame.
     #[inline]
     pub(crate) fn suspend(&self) {
         // SAFETY: the yielder lives at the base of this coroutine's stack for as long as the
         // coroutine exists; this frame lives above it on the same stack and is only reachable
         // while the coroutine runs, so the yielder outlives every use of `self`.
         let yielder = unsafe { self.yielder.as_ref() };
-        let cancelled = Restore::on_drop(Current::Cancelling(Some(NonNull::from(self))));
+        let cancelled = Cancelled(NonNull::from(self));
         let cx = yielder.suspend(());
         // Resumed by a poll, not unwound by a drop.
         core::mem::forget(cancelled);
         self.cx.set(cx);
+    }
+}
+
+/// Dropped only when a suspended coroutine is unwound by the drop of its `AsyncDef`: names the
+/// frame in the `Cancelling` slot that drop wrote.
+struct Cancelled(NonNull<Frame>);
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        let in_unwind = matches!(
+            current(),
+            Current::Cancelling {
+                in_unwind: true,
+                ..
+            }
+        );
+        set(Current::Cancelling {
+            frame: Some(self.0),
+            in_unwind,
+        });
     }
 }
 

@@ -34,7 +34,7 @@ use crate::context::{self, Current, Frame, Restore};
 pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
     match here() {
         Here::Suspendable(frame) => await_on(frame, future.into_future()),
-        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::CaughtCancellation { frame, .. } => continue_cancellation(frame),
         Here::Refused(refusal) => refusal.panic(),
     }
 }
@@ -53,7 +53,14 @@ pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
 pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
     match here() {
         Here::Suspendable(frame) => Ok(await_on(frame, future.into_future())),
-        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::CaughtCancellation {
+            frame,
+            in_unwind: false,
+        } => continue_cancellation(frame),
+        Here::CaughtCancellation { .. } => Err(NotInAsyncDef {
+            future,
+            refusal: Refusal::Cancelling,
+        }),
         Here::Refused(refusal) => Err(NotInAsyncDef { future, refusal }),
     }
 }
@@ -76,7 +83,16 @@ enum Here {
     Suspendable(NonNull<Frame>),
     /// The coroutine is being cancelled, but its body caught the unwinding (`catch_unwind`) and
     /// went on to await again: see [`continue_cancellation`].
-    CaughtCancellation(NonNull<Frame>),
+    ///
+    /// With `in_unwind`, the cancellation came from a drop during another unwinding, and the
+    /// thread's `panicking()` cannot tell this from a destructor run by the cancellation itself.
+    /// `awaitlet!` then goes on with the cancellation, the one thing that works if the body did
+    /// catch it (a destructor ends the process either way, panicking while unwinding);
+    /// `try_awaitlet` refuses, the one thing that works in a destructor.
+    CaughtCancellation {
+        frame: NonNull<Frame>,
+        in_unwind: bool,
+    },
     /// Panic, or hand the future back.
     Refused(Refusal),
 }
@@ -100,8 +116,11 @@ fn here_slow() -> Here {
         Current::Running(_) => Here::Refused(Refusal::Panicking),
         Current::Outside => Here::Refused(Refusal::Outside),
         Current::Polling(_) => Here::Refused(Refusal::InPoll),
-        Current::Cancelling(Some(frame)) if !unwinding => Here::CaughtCancellation(frame),
-        Current::Cancelling(_) => Here::Refused(Refusal::Cancelling),
+        Current::Cancelling {
+            frame: Some(frame),
+            in_unwind,
+        } if !unwinding || in_unwind => Here::CaughtCancellation { frame, in_unwind },
+        Current::Cancelling { .. } => Here::Refused(Refusal::Cancelling),
     }
 }
 
