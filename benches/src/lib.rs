@@ -12,6 +12,7 @@
 //! | [`roundtrip`] | one `async_def` created, run and finished | `tokio::spawn`, the thread bridge |
 //! | [`pingpong`] | a sync consumer of an mpsc ping-pong | native async, the thread bridge |
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
+//! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
 //! then flips an atomic instead of writing to an eventfd, a system call that would otherwise be
@@ -25,6 +26,7 @@ use tokio::runtime::Runtime;
 
 pub mod echo;
 pub mod pingpong;
+pub mod tasks;
 
 /// A current-thread tokio runtime without I/O or time drivers (see the crate docs).
 pub fn current_thread_runtime() -> Runtime {
