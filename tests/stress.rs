@@ -14,7 +14,8 @@
 //!   must be a whole stack apart.
 //!
 //! The case count comes from `PROPTEST_CASES` (proptest's default is 256); CI runs fewer under
-//! valgrind.
+//! valgrind. With `AWAITLET_STRESS_GUARDS=mprotect` the stacks get `mprotect` guard pages instead
+//! of the kernel's `MADV_GUARD_INSTALL` ones, so CI runs the suite on both paths.
 
 mod common;
 
@@ -493,14 +494,26 @@ proptest! {
 
     #[test]
     fn trees_of_coroutines_run_to_the_model(root in node_strategy()) {
-        quiet_panics();
+        set_up();
         run_and_check(root, None)?;
     }
 
     #[test]
     fn trees_cancelled_at_a_random_poll_clean_up(root in node_strategy(), at in 0u64..12) {
-        quiet_panics();
+        set_up();
         run_and_check(root, Some(at))?;
+    }
+}
+
+/// Quiet planned panics, and take the guard-page path `AWAITLET_STRESS_GUARDS` asks for.
+fn set_up() {
+    quiet_panics();
+    if std::env::var_os("AWAITLET_STRESS_GUARDS").is_some_and(|guards| guards == "mprotect") {
+        assert!(
+            awaitlet::__private::testing::force_mprotect_guards(),
+            "a stack was made before the guard-page path could be chosen"
+        );
+        assert_eq!(awaitlet::__private::testing::guard_kind(), "mprotect");
     }
 }
 

@@ -30,7 +30,12 @@ use crate::context::{self, Current, Frame, Restore};
 /// A panic inside the awaited future's `poll` unwinds out of this call into the sync code, where
 /// `std::panic::catch_unwind` can stop it.
 #[track_caller]
-#[inline]
+// Inlined into the caller, down to the stack switch: a coroutine resumed inside `awaitlet!`
+// then goes on in its caller's frame instead of first returning from a frame it entered before
+// it suspended, a return the CPU's return-address predictor gets wrong (its entries belong to
+// the poller's stack). In a loop of pending-once awaits that took 0.28 s to 0.22 s for 5 million
+// (native async: 0.16 s), for 13 fewer instructions per await.
+#[inline(always)]
 pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
     match here() {
         Here::Suspendable(frame) => await_on(frame, future.into_future()),
@@ -97,7 +102,7 @@ enum Here {
     Refused(Refusal),
 }
 
-#[inline]
+#[inline(always)]
 fn here() -> Here {
     // The fast path: the body of a coroutine is running, and the thread is not unwinding.
     if let Some(frame) = context::running()
@@ -140,7 +145,7 @@ fn continue_cancellation(frame: NonNull<Frame>) -> ! {
 }
 
 /// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
-#[inline]
+#[inline(always)]
 fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output {
     // The slot names a frame only while that frame's coroutine runs on this thread (`context.rs`
     // says who writes it when), and this is that coroutine's code.
