@@ -284,6 +284,9 @@ struct Registry {
 struct Class {
     stride: usize,
     slabs: Vec<Slab>,
+    /// No slab before this index has room: where the search for a free slot starts, so that a
+    /// million stacks in a few hundred slabs do not cost a scan of them each.
+    first_with_room: usize,
 }
 
 /// One reserved region and the state of its slots.
@@ -327,6 +330,7 @@ impl Registry {
                 self.classes.push(Class {
                     stride,
                     slabs: Vec::new(),
+                    first_with_room: 0,
                 });
                 self.classes.len() - 1
             }
@@ -346,12 +350,17 @@ impl Registry {
 
     /// The limit address of a free slot of `stride`, from the lowest slab with room, or a new one.
     fn take(&mut self, stride: usize) -> io::Result<usize> {
-        let promised = self.promised_mappings();
         let class = self.class(stride);
-        let index = match class.slabs.iter().position(Slab::has_room) {
-            Some(index) => index,
-            None => class.map_slab(promised)?,
+        let from = class.first_with_room.min(class.slabs.len());
+        let index = match class.slabs[from..].iter().position(Slab::has_room) {
+            Some(offset) => from + offset,
+            None => {
+                let promised = self.promised_mappings();
+                self.class(stride).map_slab(promised)?
+            }
         };
+        let class = self.class(stride);
+        class.first_with_room = index;
         let slab = &mut class.slabs[index];
         let slot = match slab.free.pop() {
             Some(slot) => slot as usize,
@@ -376,6 +385,7 @@ impl Registry {
         slab.free
             .push(u32::try_from(slot).expect("at most MAX_SLOTS slots"));
         slab.live -= 1;
+        class.first_with_room = class.first_with_room.min(index);
         if slab.live == 0 {
             class.unmap_spare_slab(index);
         }
@@ -437,6 +447,9 @@ impl Class {
             index
         };
         let slab = self.slabs.remove(unmap);
+        if unmap < self.first_with_room {
+            self.first_with_room -= 1;
+        }
         // SAFETY: no slot of the slab is handed out (`live == 0`), so no `Stack` refers to it and
         // nothing runs on it; it is removed from the registry first, so it is unmapped once.
         unsafe { libc::munmap(slab.start as *mut libc::c_void, slab.slots * stride) };
