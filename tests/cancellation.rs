@@ -440,3 +440,40 @@ fn cancellation_is_not_swallowed_by_catch_unwind_in_the_body() {
     assert_eq!(log.count("job io"), 1, "{entries:?}");
     assert_eq!(log.count("job"), 1, "{entries:?}");
 }
+
+#[test]
+fn a_caught_cancellation_inside_a_parents_cancellation_goes_on_unwinding() {
+    // The inner body catches its own cancellation and awaits again. It is cancelled while its
+    // parent is being cancelled, so the thread is unwinding all along; the next `awaitlet!` must
+    // go on unwinding the inner coroutine rather than refuse (a panic during unwinding would
+    // abort the process), and every destructor runs once. Found by the stress suite.
+    let counter = DropCounter::new();
+    let (outer_value, inner_value) = (counter.value(), counter.value());
+    let after_catch = Rc::new(Cell::new(false));
+    let reached = Rc::clone(&after_catch);
+    let mut outer = Box::pin(async_def(move || {
+        let _outer_value = outer_value;
+        let inner = async_def(move || {
+            let _inner_value = inner_value;
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                awaitlet!(std::future::pending::<()>());
+            }));
+            assert!(
+                caught.is_err(),
+                "the pending await can only end by cancellation"
+            );
+            reached.set(true);
+            awaitlet!(std::future::ready(()));
+            unreachable!("a cancelled coroutine went on after its next await");
+        });
+        awaitlet!(inner);
+    }));
+    assert!(poll_once(outer.as_mut()).is_pending());
+    drop(outer);
+    assert!(
+        after_catch.get(),
+        "the inner body did not get to catch its cancellation"
+    );
+    assert_eq!(counter.dropped(), 2);
+    assert!(!in_async_def());
+}

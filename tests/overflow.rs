@@ -3,7 +3,9 @@
 //! corruption; and an overflow of an ordinary thread stack must still get std's own report.
 //!
 //! Each case overflows in a child process (this test binary re-run with an environment variable
-//! naming the case), and the parent checks how the child died.
+//! naming the case), and the parent checks how the child died. Every coroutine case runs twice:
+//! with the guard pages the kernel offers (`MADV_GUARD_INSTALL` on Linux 6.13 and later) and with
+//! the `mprotect` fallback forced, since the report must hold on both.
 
 mod common;
 
@@ -29,6 +31,28 @@ impl<F: FnMut()> Drop for OnDrop<F> {
 /// Names the case a child process runs.
 const CHILD_CASE: &str = "AWAITLET_OVERFLOW_CASE";
 
+/// Names the guard-page path a child process uses: `kernel` (whatever the kernel offers) or
+/// `mprotect` (the fallback, forced).
+const CHILD_GUARD: &str = "AWAITLET_OVERFLOW_GUARD";
+
+/// Both guard-page paths.
+const GUARDS: [&str; 2] = ["kernel", "mprotect"];
+
+/// The guard kind the `kernel` path must end up with here: `madvise` from Linux 6.13 on.
+fn expected_guard_kind(guard: &str) -> &'static str {
+    if guard == "mprotect" {
+        return "mprotect";
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>());
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) if (major, minor) >= (6, 13) => "madvise",
+        _ => "mprotect",
+    }
+}
+
 /// Recurses until the stack runs out; the `limit` check only keeps the recursion conditional.
 /// Each frame's buffer escapes before and after the call, so no optimizer can fold the frames.
 fn recurse(depth: u64, limit: u64) -> u64 {
@@ -42,16 +66,40 @@ fn recurse(depth: u64, limit: u64) -> u64 {
     below + 1
 }
 
-/// Runs `case` in a child process, or, in the child, does the overflowing thing.
-fn run_child(case: &str, test_name: &str) -> Option<Output> {
+/// Runs `case` in a child process with the `guard` path, or, in the child, does the overflowing
+/// thing.
+fn run_child(case: &str, test_name: &str, guard: &str) -> Option<Output> {
     if let Some(running) = std::env::var_os(CHILD_CASE) {
         if running == case {
+            if std::env::var_os(CHILD_GUARD).is_some_and(|guard| guard == "mprotect") {
+                assert!(awaitlet::__private::testing::force_mprotect_guards());
+            }
+            eprintln!(
+                "guard pages: {}",
+                awaitlet::__private::testing::guard_kind()
+            );
             match case {
                 "coroutine" => {
                     let fut = Builder::new().stack_size(64 * 1024).async_def(|| {
                         awaitlet!(yield_now());
                         recurse(0, black_box(u64::MAX))
                     });
+                    let _ = futures::executor::block_on(fut);
+                }
+                "neighbour" => {
+                    // Two stacks of one slab, the second right above the first: overflowing the
+                    // second runs into its own guard page, never into the first one's top.
+                    let mut below = Builder::new().stack_size(64 * 1024).async_def(|| {
+                        let canary = [0x5Au8; 512];
+                        awaitlet!(yield_now());
+                        assert!(black_box(&canary).iter().all(|&byte| byte == 0x5A));
+                    });
+                    let waker = std::task::Waker::noop();
+                    let poll = Pin::new(&mut below).poll(&mut Context::from_waker(waker));
+                    assert!(poll.is_pending());
+                    let fut = Builder::new()
+                        .stack_size(64 * 1024)
+                        .async_def(|| recurse(0, black_box(u64::MAX)));
                     let _ = futures::executor::block_on(fut);
                 }
                 "in_poll" => {
@@ -95,15 +143,22 @@ fn run_child(case: &str, test_name: &str) -> Option<Output> {
     let output = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
         .env(CHILD_CASE, case)
+        .env(CHILD_GUARD, guard)
         .env("RUST_BACKTRACE", "0")
         .output()
         .unwrap();
     Some(output)
 }
 
-/// The report every coroutine overflow must produce, whatever was running on the stack.
-fn assert_coroutine_report(output: &Output) {
+/// The report every coroutine overflow must produce, whatever was running on the stack, on the
+/// guard-page path the child was asked to use.
+fn assert_coroutine_report(output: &Output, guard: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let kind = expected_guard_kind(guard);
+    assert!(
+        stderr.contains(&format!("guard pages: {kind}\n")),
+        "the child did not use {kind} guard pages; stderr:\n{stderr}"
+    );
     assert!(!output.status.success(), "the child survived: {stderr}");
     assert!(
         stderr.contains("coroutine") && stderr.contains("stack_size"),
@@ -116,31 +171,47 @@ fn assert_coroutine_report(output: &Output) {
 #[test]
 fn overflow_in_the_body_names_the_stack_and_the_knob() {
     let test = "overflow_in_the_body_names_the_stack_and_the_knob";
-    if let Some(output) = run_child("coroutine", test) {
-        assert_coroutine_report(&output);
+    for guard in GUARDS {
+        if let Some(output) = run_child("coroutine", test, guard) {
+            assert_coroutine_report(&output, guard);
+        }
+    }
+}
+
+#[test]
+fn overflow_into_a_live_neighbours_stack_is_stopped_and_reported() {
+    let test = "overflow_into_a_live_neighbours_stack_is_stopped_and_reported";
+    for guard in GUARDS {
+        if let Some(output) = run_child("neighbour", test, guard) {
+            assert_coroutine_report(&output, guard);
+        }
     }
 }
 
 #[test]
 fn overflow_inside_an_awaited_futures_poll_is_reported() {
     let test = "overflow_inside_an_awaited_futures_poll_is_reported";
-    if let Some(output) = run_child("in_poll", test) {
-        assert_coroutine_report(&output);
+    for guard in GUARDS {
+        if let Some(output) = run_child("in_poll", test, guard) {
+            assert_coroutine_report(&output, guard);
+        }
     }
 }
 
 #[test]
 fn overflow_in_a_destructor_run_by_cancellation_is_reported() {
     let test = "overflow_in_a_destructor_run_by_cancellation_is_reported";
-    if let Some(output) = run_child("on_cancel", test) {
-        assert_coroutine_report(&output);
+    for guard in GUARDS {
+        if let Some(output) = run_child("on_cancel", test, guard) {
+            assert_coroutine_report(&output, guard);
+        }
     }
 }
 
 #[test]
 fn thread_stack_overflow_still_gets_stds_report() {
     let test = "thread_stack_overflow_still_gets_stds_report";
-    if let Some(output) = run_child("thread", test) {
+    if let Some(output) = run_child("thread", test, "kernel") {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "the child survived: {stderr}");
         assert!(

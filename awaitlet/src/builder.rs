@@ -47,7 +47,7 @@ impl Builder {
     /// guard page.
     ///
     /// The memory is reserved, not committed: pages cost RAM only once the sync code has used
-    /// them. Running off the end hits the guard page, never silent corruption: the process aborts
+    /// them, and a finished stack beyond what the per-thread pool keeps gives them back. Running off the end hits the guard page, never silent corruption: the process aborts
     /// with a message that says a coroutine overflowed its stack and names this setting. If deep
     /// recursion or large locals get there, raise it.
     pub const fn stack_size(mut self, bytes: usize) -> Self {
@@ -79,9 +79,25 @@ impl Builder {
         AsyncDef::new(&self, stack, f)
     }
 
-    /// Like [`Builder::async_def`], but a stack that cannot be mapped is an error rather than a
-    /// panic: out of address space, a `stack_size` over 1 TiB, or the kernel's limit on memory
-    /// mappings per process (`vm.max_map_count`, about 32k live coroutines by default).
+    /// Like [`Builder::async_def`], but a stack that cannot be made is an error rather than a
+    /// panic.
+    ///
+    /// The error is `ErrorKind::InvalidInput` for a `stack_size` over 1 TiB, and otherwise says
+    /// which limit of the process stood in the way and how to raise it: memory mappings
+    /// (`vm.max_map_count`), address space (`RLIMIT_AS`, `RLIMIT_DATA`, or all of it), or memory
+    /// (strict overcommit). Stacks are carved from shared reservations, so on Linux 6.13 and later
+    /// the mapping limit is out of reach in practice (a million 64 KiB stacks take a few dozen
+    /// mappings); without `MADV_GUARD_INSTALL` each stack takes two, about 30,000 live coroutines
+    /// under the default limit. The crate stops a reserve short of each limit it can measure, so
+    /// that a process with as many coroutines as it can hold still starts threads and allocates:
+    /// after this error the program can go on, and report it.
+    ///
+    /// ```
+    /// let fut = awaitlet::Builder::new()
+    ///     .stack_size(usize::MAX)
+    ///     .try_async_def(|| ());
+    /// assert_eq!(fut.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
     pub fn try_async_def<F, R>(self, f: F) -> io::Result<AsyncDef<R>>
     where
         F: FnOnce() -> R + 'static,

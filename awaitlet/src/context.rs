@@ -49,54 +49,134 @@ pub(crate) enum Current {
     /// A future awaited by `awaitlet!` is inside its `poll`, on this frame's coroutine. The frame
     /// is kept only so a stack overflow in that `poll` can be reported (see `overflow.rs`).
     Polling(NonNull<Frame>),
-    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `None` until the
-    /// unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
-    Cancelling(Option<NonNull<Frame>>),
+    /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `frame` is
+    /// `None` until the unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
+    /// `in_unwind` says the drop itself ran while the thread was unwinding (a parent coroutine
+    /// being cancelled drops this one), so `std::thread::panicking()` is true throughout, even
+    /// after the body has caught its own cancellation with `catch_unwind`.
+    Cancelling {
+        frame: Option<NonNull<Frame>>,
+        in_unwind: bool,
+    },
+}
+
+/// The slot's value in one word, so that saving, restoring and checking it are one load or store
+/// each: the frame pointer with the state in its two low bits, which are free because a `Frame`
+/// is aligned to at least 4 bytes.
+///
+/// `Running` is the bare pointer (tag 0), so the one check on `awaitlet!`'s fast path is whether
+/// both tag bits are clear; `Outside` is tag 3 with no pointer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Word(*const Frame);
+
+const TAG_BITS: usize = 0b11;
+const TAG_RUNNING: usize = 0;
+const TAG_POLLING: usize = 1;
+const TAG_CANCELLING: usize = 2;
+const TAG_OUTSIDE: usize = 3;
+/// With `TAG_CANCELLING`: the `in_unwind` flag.
+const IN_UNWIND: usize = 0b100;
+
+const _: () = assert!(align_of::<Frame>() > (TAG_BITS | IN_UNWIND));
+
+impl Word {
+    const OUTSIDE: Word = Word(core::ptr::without_provenance(TAG_OUTSIDE));
+
+    #[inline]
+    fn encode(current: Current) -> Word {
+        let (frame, tag) = match current {
+            Current::Outside => return Word::OUTSIDE,
+            Current::Running(frame) => (frame, TAG_RUNNING),
+            Current::Polling(frame) => (frame, TAG_POLLING),
+            Current::Cancelling { frame, in_unwind } => {
+                let tag = TAG_CANCELLING | if in_unwind { IN_UNWIND } else { 0 };
+                match frame {
+                    Some(frame) => (frame, tag),
+                    None => return Word(core::ptr::without_provenance(tag)),
+                }
+            }
+        };
+        // The tag bits of an aligned pointer are clear: adding sets them.
+        Word(frame.as_ptr().cast_const().wrapping_byte_add(tag))
+    }
+
+    #[inline]
+    fn decode(self) -> Current {
+        let frame = NonNull::new(
+            self.0
+                .map_addr(|addr| addr & !(TAG_BITS | IN_UNWIND))
+                .cast_mut(),
+        );
+        match (self.0.addr() & TAG_BITS, frame) {
+            (TAG_RUNNING, Some(frame)) => Current::Running(frame),
+            (TAG_POLLING, Some(frame)) => Current::Polling(frame),
+            (TAG_CANCELLING, frame) => Current::Cancelling {
+                frame,
+                in_unwind: self.0.addr() & IN_UNWIND != 0,
+            },
+            // `Outside`, and the null `Running` or `Polling` that `encode` never makes.
+            _ => Current::Outside,
+        }
+    }
 }
 
 thread_local! {
-    static CURRENT: Cell<Current> = const { Cell::new(Current::Outside) };
+    static CURRENT: Cell<Word> = const { Cell::new(Word::OUTSIDE) };
+}
+
+/// The frame of the coroutine whose body is running on this thread, if the slot says `Running`:
+/// `awaitlet!`'s fast path, one load and one test.
+#[inline]
+pub(crate) fn running() -> Option<NonNull<Frame>> {
+    let word = CURRENT.with(Cell::get);
+    if word.0.addr() & TAG_BITS == TAG_RUNNING {
+        // SAFETY: tag 0 is only ever stored by `Word::encode` of `Running(frame)`, with a
+        // non-null frame (`Outside` is tag 3), so the word is that frame's pointer.
+        Some(unsafe { NonNull::new_unchecked(word.0.cast_mut()) })
+    } else {
+        None
+    }
 }
 
 /// Reads this thread's slot.
 #[inline]
 pub(crate) fn current() -> Current {
-    CURRENT.with(Cell::get)
+    CURRENT.with(Cell::get).decode()
 }
 
 /// Writes this thread's slot.
 #[inline]
 pub(crate) fn set(current: Current) {
-    CURRENT.with(|slot| slot.set(current));
+    CURRENT.with(|slot| slot.set(Word::encode(current)));
 }
 
 /// Puts a saved slot value back when dropped, on return and on unwind alike.
-pub(crate) struct Restore(Current);
+pub(crate) struct Restore(Word);
 
 impl Restore {
     /// Remembers the slot as it is now.
     #[inline]
     pub(crate) fn save() -> Self {
-        Restore(current())
+        Restore(CURRENT.with(Cell::get))
     }
 
     /// Remembers the slot as it is now and writes `current` until the guard drops.
     #[inline]
     pub(crate) fn replace(current: Current) -> Self {
-        Restore(CURRENT.with(|slot| slot.replace(current)))
+        Restore(CURRENT.with(|slot| slot.replace(Word::encode(current))))
     }
 
     /// A guard that writes `current` when dropped, whatever the slot holds now.
     #[inline]
     pub(crate) fn on_drop(current: Current) -> Self {
-        Restore(current)
+        Restore(Word::encode(current))
     }
 }
 
 impl Drop for Restore {
     #[inline]
     fn drop(&mut self) {
-        set(self.0);
+        CURRENT.with(|slot| slot.set(self.0));
     }
 }
 
@@ -187,18 +267,38 @@ impl Frame {
     /// its future again at once, writes the slot before any other code runs.
     ///
     /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
-    /// every destructor on the coroutine stack, with the slot saying `Cancelling(this frame)`.
+    /// every destructor on the coroutine stack, with the slot saying `Cancelling` this frame.
     #[inline]
     pub(crate) fn suspend(&self) {
         // SAFETY: the yielder lives at the base of this coroutine's stack for as long as the
         // coroutine exists; this frame lives above it on the same stack and is only reachable
         // while the coroutine runs, so the yielder outlives every use of `self`.
         let yielder = unsafe { self.yielder.as_ref() };
-        let cancelled = Restore::on_drop(Current::Cancelling(Some(NonNull::from(self))));
+        let cancelled = Cancelled(NonNull::from(self));
         let cx = yielder.suspend(());
         // Resumed by a poll, not unwound by a drop.
         core::mem::forget(cancelled);
         self.cx.set(cx);
+    }
+}
+
+/// Dropped only when a suspended coroutine is unwound by the drop of its `AsyncDef`: names the
+/// frame in the `Cancelling` slot that drop wrote.
+struct Cancelled(NonNull<Frame>);
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        let in_unwind = matches!(
+            current(),
+            Current::Cancelling {
+                in_unwind: true,
+                ..
+            }
+        );
+        set(Current::Cancelling {
+            frame: Some(self.0),
+            in_unwind,
+        });
     }
 }
 

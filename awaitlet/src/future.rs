@@ -210,7 +210,10 @@ impl<R> AsyncDef<R> {
             }
             // Code that runs now (destructors of captures or of the suspended stack) must not
             // suspend: it would resume nowhere.
-            let _restore = Restore::replace(Current::Cancelling(None));
+            let _restore = Restore::replace(Current::Cancelling {
+                frame: None,
+                in_unwind: std::thread::panicking(),
+            });
             coroutine.force_unwind();
         }
         stack::recycle(self.stack_size, coroutine.into_stack());

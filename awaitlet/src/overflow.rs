@@ -155,8 +155,11 @@ mod linux {
     /// The `stack_size` of the coroutine running on this thread, if `address` is in its stack.
     fn overflowed_coroutine(address: usize) -> Option<usize> {
         // The slot is a `const` thread-local without a destructor: reading it is a plain load.
-        let (Current::Running(frame) | Current::Polling(frame) | Current::Cancelling(Some(frame))) =
-            context::current()
+        let (Current::Running(frame)
+        | Current::Polling(frame)
+        | Current::Cancelling {
+            frame: Some(frame), ..
+        }) = context::current()
         else {
             return None;
         };

@@ -21,3 +21,39 @@ pub const fn builder() -> crate::Builder {
 /// What `#[async_def(send)]` expands to.
 #[doc(hidden)]
 pub use crate::send::{Sendable, sendable, spawn_send};
+/// Switches for awaitlet's own tests, which exercise paths a given machine would not take.
+#[doc(hidden)]
+pub mod testing {
+    /// Makes this process use `mprotect` guard pages even where `MADV_GUARD_INSTALL` works.
+    /// Takes effect only before the first coroutine stack is made; returns whether it did.
+    #[doc(hidden)]
+    pub fn force_mprotect_guards() -> bool {
+        #[cfg(unix)]
+        return crate::stack::slab::force_mprotect();
+        #[cfg(not(unix))]
+        false
+    }
+
+    /// How this process guards its stacks: `"madvise"` (`MADV_GUARD_INSTALL`), `"mprotect"`, or
+    /// `"default-stack"` (corosensei's own stacks, off Unix).
+    #[doc(hidden)]
+    pub fn guard_kind() -> &'static str {
+        #[cfg(unix)]
+        return match crate::stack::slab::guard_kind() {
+            crate::stack::slab::GuardKind::Madvise => "madvise",
+            crate::stack::slab::GuardKind::Mprotect => "mprotect",
+        };
+        #[cfg(not(unix))]
+        "default-stack"
+    }
+
+    /// Makes the headroom check take `max` as the limit on memory mappings, in place of
+    /// `vm.max_map_count`, which a test cannot lower.
+    #[doc(hidden)]
+    pub fn override_max_map_count(max: usize) {
+        #[cfg(unix)]
+        crate::stack::override_max_map_count(max);
+        #[cfg(not(unix))]
+        let _ = max;
+    }
+}

@@ -1,22 +1,28 @@
 //! Coroutine stacks: where they come from and where they go.
 //!
-//! Every stack is a corosensei [`DefaultStack`]: one `mmap` with a `PROT_NONE` guard page below
-//! the usable part, so running off the end faults instead of corrupting memory. Pages are
-//! committed lazily by the kernel, so a large `stack_size` costs address space, not memory, until
-//! the code actually goes that deep.
+//! On Unix every stack is a slot of a slab (see `slab.rs`): a large reserved mapping cut into
+//! stacks, each with a guard page below its usable part, so running off the end faults instead of
+//! corrupting memory. Pages are committed lazily by the kernel, so a large `stack_size` costs
+//! address space, not memory, until the code actually goes that deep. With Linux 6.13's
+//! `MADV_GUARD_INSTALL` a whole slab of stacks is one kernel mapping; elsewhere each guard page is
+//! an `mprotect`, two mappings per stack. Before a slab is mapped, `limits.rs` checks that the
+//! process keeps headroom below its limits (`vm.max_map_count`, `RLIMIT_AS`, `RLIMIT_DATA`), so
+//! that a process with as many coroutines as it can hold still starts threads and allocates; past
+//! that, making a stack is an error that names the limit. Other systems use corosensei's
+//! `DefaultStack`, one mapping and a guard page per stack.
 //!
 //! This module is the one seam between the coroutine driver and stack memory: [`allocate`] hands
 //! out a stack, [`recycle`] takes back a stack whose coroutine has *finished* (returned, panicked
 //! to its end, or been fully unwound). A stack is never recycled after `force_reset`, and a leaked
-//! `AsyncDef` never gets here at all, so its stack stays mapped for as long as the process lives:
-//! anything pinned on it stays valid, as `Pin` requires.
+//! `AsyncDef` never gets here at all, so its stack stays reserved for as long as the process
+//! lives: anything pinned on it stays valid, as `Pin` requires.
 //!
 //! # The per-thread pool
 //!
-//! A fresh stack costs an `mmap`, an `mprotect`, a `munmap` (with a TLB shootdown on every other
-//! core that runs this process) and page faults on first touch: about 10 µs, as much as handing
-//! work to another thread. So finished stacks go into a per-thread pool, and the next `async_def`
-//! of the same `stack_size` on that thread takes one from there. Different sizes never share.
+//! A fresh stack costs a guard page (one system call, the first time its slot is used) and page
+//! faults on first touch, a few microseconds; a stack given back to its slab costs an `madvise`.
+//! So finished stacks go into a per-thread pool, and the next `async_def` of the same
+//! `stack_size` on that thread takes one from there. Different sizes never share.
 //!
 //! The pool has two tiers, because two costs pull against each other:
 //!
@@ -27,24 +33,31 @@
 //! - More, up to [`POOL_CAPACITY`] (1,024) in all, are kept for bursts of concurrent coroutines (a
 //!   server with a thousand connections), but as each of them comes in, everything below its top
 //!   [`KEEP_RESIDENT`] bytes goes back to the kernel (`MADV_DONTNEED`): one system call, still
-//!   several times cheaper than unmapping and mapping again. In the echo benchmark at 1,000
+//!   cheaper than handing the stack back and faulting it in again. In the echo benchmark at 1,000
 //!   clients this took the `#[async_def]` client from 0.84× to parity with native async.
 //!
 //! So what the pool holds in memory is bounded: at most `HOT_CAPACITY × stack_size` for the hot
 //! tier (16 MiB at the default size, and only if those coroutines really went that deep; ordinary
 //! sync code touches 8–40 KiB), plus `KEEP_RESIDENT` (16 KiB) for each of the others, 16 MiB when
-//! all 1,008 are there. Every pooled stack keeps its two kernel mappings, 2,048 of the 65,530 that
-//! `vm.max_map_count` allows by default. The pool is dropped, and its stacks unmapped, when the
-//! thread exits. Where `madvise` is not available (not Unix), or address space is short (32-bit
-//! targets), only the hot tier exists.
+//! all 1,008 are there. A stack the pool does not keep goes back to its slab with all its memory
+//! released, as do the pool's stacks when the thread exits. Where address space is short (32-bit
+//! targets), or `madvise` is missing (not Unix), only the hot tier exists.
 
 use std::cell::{Cell, RefCell};
 use std::io;
 
-use corosensei::stack::DefaultStack;
+#[cfg(unix)]
+mod limits;
+#[cfg(unix)]
+pub(crate) use self::limits::override_max_map_count;
+#[cfg(unix)]
+pub(crate) mod slab;
 
 /// The stack type every awaitlet coroutine runs on.
-pub(crate) type Stack = DefaultStack;
+#[cfg(unix)]
+pub(crate) use self::slab::Stack;
+#[cfg(not(unix))]
+pub(crate) type Stack = corosensei::stack::DefaultStack;
 
 /// Usable bytes per coroutine stack unless [`Builder::stack_size`](crate::Builder::stack_size)
 /// says otherwise: 1 MiB, corosensei's default, comfortable for ordinary sync code.
@@ -144,27 +157,23 @@ pub(crate) fn recycle(size: usize, stack: Stack) {
 #[cfg(unix)]
 fn release_deep_pages(stack: &Stack) {
     use corosensei::stack::Stack as _;
-    let (limit, base) = (stack.limit().get(), stack.base().get());
-    // Both ends are page-aligned: `limit` is the start of the mapping, and `KEEP_RESIDENT` is a
-    // multiple of every page size Rust targets use (4 and 16 KiB); on larger pages the call fails
-    // with `EINVAL` and releases nothing, which only costs memory.
-    let end = base.saturating_sub(KEEP_RESIDENT);
-    if end > limit {
-        // SAFETY: `[limit, end)` lies inside the stack's own mapping, which this thread owns (a
-        // pooled stack belongs to no coroutine, and no reference points into it). `MADV_DONTNEED`
-        // on private anonymous memory only drops its contents: it reads back as zeroes.
-        unsafe { libc::madvise(limit as *mut libc::c_void, end - limit, libc::MADV_DONTNEED) };
+    let (bottom, base) = (stack.usable_bottom(), stack.base().get());
+    // `bottom` is right above the guard page, page-aligned; `end` is rounded down to a page. A
+    // pooled stack belongs to no coroutine, and nothing refers into it.
+    let end = base.saturating_sub(KEEP_RESIDENT) & !(slab::page_size() - 1);
+    if end > bottom {
+        slab::release(bottom, end - bottom);
     }
 }
 
 #[cfg(not(unix))]
 fn release_deep_pages(_: &Stack) {}
 
-/// Maps a new stack.
+/// A stack that does not come from this thread's pool.
 #[cold]
 fn map(size: usize) -> io::Result<Stack> {
     // Before a coroutine can run on this thread, make sure its overflow will be reported. A stack
-    // taken from the pool was mapped on this thread earlier, so this has run already.
+    // taken from the pool was made on this thread earlier, so this has run already.
     crate::overflow::prepare_thread();
     if size > MAX_STACK_SIZE {
         return Err(io::Error::new(
@@ -172,13 +181,13 @@ fn map(size: usize) -> io::Result<Stack> {
             format!("awaitlet stack_size of {size} bytes is larger than the maximum of 1 TiB"),
         ));
     }
-    DefaultStack::new(size).map_err(|error| {
+    #[cfg(unix)]
+    return slab::allocate(size);
+    #[cfg(not(unix))]
+    corosensei::stack::DefaultStack::new(size).map_err(|error| {
         io::Error::new(
             error.kind(),
-            format!(
-                "failed to map a {size}-byte awaitlet coroutine stack: {error} \
-                 (each stack takes two kernel mappings; see `vm.max_map_count`)"
-            ),
+            format!("cannot map a {size}-byte awaitlet coroutine stack: {error}"),
         )
     })
 }

@@ -30,11 +30,16 @@ use crate::context::{self, Current, Frame, Restore};
 /// A panic inside the awaited future's `poll` unwinds out of this call into the sync code, where
 /// `std::panic::catch_unwind` can stop it.
 #[track_caller]
-#[inline]
+// Inlined into the caller, down to the stack switch: a coroutine resumed inside `awaitlet!`
+// then goes on in its caller's frame instead of first returning from a frame it entered before
+// it suspended, a return the CPU's return-address predictor gets wrong (its entries belong to
+// the poller's stack). In a loop of pending-once awaits that took 0.28 s to 0.22 s for 5 million
+// (native async: 0.16 s), for 13 fewer instructions per await.
+#[inline(always)]
 pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
     match here() {
         Here::Suspendable(frame) => await_on(frame, future.into_future()),
-        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::CaughtCancellation { frame, .. } => continue_cancellation(frame),
         Here::Refused(refusal) => refusal.panic(),
     }
 }
@@ -53,7 +58,14 @@ pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
 pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
     match here() {
         Here::Suspendable(frame) => Ok(await_on(frame, future.into_future())),
-        Here::CaughtCancellation(frame) => continue_cancellation(frame),
+        Here::CaughtCancellation {
+            frame,
+            in_unwind: false,
+        } => continue_cancellation(frame),
+        Here::CaughtCancellation { .. } => Err(NotInAsyncDef {
+            future,
+            refusal: Refusal::Cancelling,
+        }),
         Here::Refused(refusal) => Err(NotInAsyncDef { future, refusal }),
     }
 }
@@ -76,21 +88,44 @@ enum Here {
     Suspendable(NonNull<Frame>),
     /// The coroutine is being cancelled, but its body caught the unwinding (`catch_unwind`) and
     /// went on to await again: see [`continue_cancellation`].
-    CaughtCancellation(NonNull<Frame>),
+    ///
+    /// With `in_unwind`, the cancellation came from a drop during another unwinding, and the
+    /// thread's `panicking()` cannot tell this from a destructor run by the cancellation itself.
+    /// `awaitlet!` then goes on with the cancellation, the one thing that works if the body did
+    /// catch it (a destructor ends the process either way, panicking while unwinding);
+    /// `try_awaitlet` refuses, the one thing that works in a destructor.
+    CaughtCancellation {
+        frame: NonNull<Frame>,
+        in_unwind: bool,
+    },
     /// Panic, or hand the future back.
     Refused(Refusal),
 }
 
-#[inline]
+#[inline(always)]
 fn here() -> Here {
+    // The fast path: the body of a coroutine is running, and the thread is not unwinding.
+    if let Some(frame) = context::running()
+        && !std::thread::panicking()
+    {
+        return Here::Suspendable(frame);
+    }
+    here_slow()
+}
+
+#[cold]
+fn here_slow() -> Here {
     let unwinding = std::thread::panicking();
     match context::current() {
         Current::Running(frame) if !unwinding => Here::Suspendable(frame),
         Current::Running(_) => Here::Refused(Refusal::Panicking),
         Current::Outside => Here::Refused(Refusal::Outside),
         Current::Polling(_) => Here::Refused(Refusal::InPoll),
-        Current::Cancelling(Some(frame)) if !unwinding => Here::CaughtCancellation(frame),
-        Current::Cancelling(_) => Here::Refused(Refusal::Cancelling),
+        Current::Cancelling {
+            frame: Some(frame),
+            in_unwind,
+        } if !unwinding || in_unwind => Here::CaughtCancellation { frame, in_unwind },
+        Current::Cancelling { .. } => Here::Refused(Refusal::Cancelling),
     }
 }
 
@@ -110,7 +145,7 @@ fn continue_cancellation(frame: NonNull<Frame>) -> ! {
 }
 
 /// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
-#[inline]
+#[inline(always)]
 fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output {
     // The slot names a frame only while that frame's coroutine runs on this thread (`context.rs`
     // says who writes it when), and this is that coroutine's code.
@@ -120,17 +155,25 @@ fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output 
     let mut future = pin!(future);
     loop {
         // Also the first thing to run after a resume (see `Frame::suspend`).
+        context::set(Current::Polling(frame_ptr));
         let poll = {
-            // Back to `Running` when the poll returns or unwinds into the body.
-            let _running = Restore::on_drop(Current::Running(frame_ptr));
-            context::set(Current::Polling(frame_ptr));
+            // A panic in `poll` unwinds into the body, which may catch it: `Running` again then.
+            let running_on_unwind = Restore::on_drop(Current::Running(frame_ptr));
             // SAFETY: we run on the frame's coroutine and do not suspend before the reference
             // dies at the end of this statement; nested `awaitlet!`s inside `poll` refuse to
             // touch the frame because the slot says `Polling`.
-            future.as_mut().poll(unsafe { frame.context() })
+            let poll = future.as_mut().poll(unsafe { frame.context() });
+            core::mem::forget(running_on_unwind);
+            poll
         };
         match poll {
-            Poll::Ready(output) => return output,
+            Poll::Ready(output) => {
+                context::set(Current::Running(frame_ptr));
+                return output;
+            }
+            // The slot still says `Polling`: nothing runs on this coroutine between here and the
+            // switch, and the resuming poll's value is what it finds there next, which the loop
+            // overwrites first thing.
             Poll::Pending => frame.suspend(),
         }
     }

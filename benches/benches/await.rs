@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p awaitlet-benches --bench await`
 
-use awaitlet_benches::{current_thread_runtime, pending_once, ready};
+use awaitlet_benches::{current_thread_runtime, pending_once, ready, tasks};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::task::LocalSet;
 
@@ -31,9 +31,24 @@ fn pending_once(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same await in 16 `spawn_local` tasks taking turns, each an `#[async_def]` fn (an
+/// `async fn`), on a runtime built as `#[tokio::main(flavor = "current_thread")]` builds it.
+fn pending_once_tasks(c: &mut Criterion) {
+    let runtime = tasks::tokio_main_runtime();
+    let local = LocalSet::new();
+    let mut group = c.benchmark_group("pending_once_tasks");
+    group.bench_function("awaitlet", |b| {
+        b.iter_custom(|iters| tasks::pending_once::under_awaitlet(&runtime, &local, iters))
+    });
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| tasks::pending_once::native(&runtime, &local, iters))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::micro();
-    targets = ready, pending_once
+    targets = ready, pending_once, pending_once_tasks
 }
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p awaitlet-benches --bench pingpong`
 
-use awaitlet_benches::{current_thread_runtime, multi_thread_runtime, pingpong};
+use awaitlet_benches::{current_thread_runtime, multi_thread_runtime, pingpong, tasks};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::task::LocalSet;
 
@@ -27,9 +27,24 @@ fn pingpong(c: &mut Criterion) {
     group.finish();
 }
 
+/// The ping-pong with the consumer an `#[async_def]` fn (an `async fn`) spawned as a task of its
+/// own, on a runtime built as `#[tokio::main(flavor = "current_thread")]` builds it.
+fn pingpong_tasks(c: &mut Criterion) {
+    let runtime = tasks::tokio_main_runtime();
+    let local = LocalSet::new();
+    let mut group = c.benchmark_group("pingpong_tasks");
+    group.bench_function("awaitlet", |b| {
+        b.iter_custom(|rounds| tasks::pingpong::under_awaitlet(&runtime, &local, rounds))
+    });
+    group.bench_function("native", |b| {
+        b.iter_custom(|rounds| tasks::pingpong::native(&runtime, &local, rounds))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::micro();
-    targets = pingpong
+    targets = pingpong, pingpong_tasks
 }
 criterion_main!(benches);

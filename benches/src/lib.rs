@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
 //! then flips an atomic instead of writing to an eventfd, a system call that would otherwise be
@@ -29,6 +30,7 @@ pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;
+pub mod tasks;
 
 /// A current-thread tokio runtime without I/O or time drivers (see the crate docs).
 pub fn current_thread_runtime() -> Runtime {

@@ -3,6 +3,9 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+#[cfg(target_os = "linux")]
+pub mod child;
+
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
