@@ -274,3 +274,34 @@ fn assert_await_occurs_macro_argument_panics_too() {
 fn assert_await_occurs_is_off_by_default() {
     assert_eq!(block_on(async_def(|| 4)), 4);
 }
+
+/// tokio refuses `Handle::block_on` on a thread that drives a runtime, which is where a
+/// coroutine's sync code runs; in debug builds awaitlet adds a hint about what to use instead.
+#[cfg(target_os = "linux")]
+#[test]
+fn blocking_on_the_runtime_inside_a_coroutine_gets_a_hint_in_debug_builds() {
+    const TEST: &str = "blocking_on_the_runtime_inside_a_coroutine_gets_a_hint_in_debug_builds";
+    if common::child::case().is_some() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async_def(|| {
+            tokio::runtime::Handle::current().block_on(async {});
+        }));
+        unreachable!("tokio let a runtime thread block on the runtime");
+    }
+    let output = common::child::run(TEST, "nested_block_on", &[]);
+    let all = common::child::describe(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{all}");
+    assert!(
+        stderr.contains("Cannot start a runtime from within a runtime"),
+        "{all}"
+    );
+    let hint = "awaitlet: hint: the sync code of an `async_def` blocked on a tokio runtime \
+                (`Handle::block_on`, or tokio-util's `SyncIoBridge`, which calls it), but it runs \
+                inside a task's poll, on a thread already driving the runtime; await the future \
+                with `awaitlet!(future)` instead, and read and write through \
+                `awaitlet::tokio::SyncIo`";
+    assert_eq!(stderr.contains(hint), cfg!(debug_assertions), "{all}");
+}

@@ -90,6 +90,28 @@ fn inside_an_awaited_futures_poll_awaitlet_panics_into_the_body() {
     assert_eq!(after, 10);
 }
 
+/// Ported sync code that awaits, called from inside an `async` block: the common way to meet the
+/// in-poll refusal.
+fn sync_helper() -> u32 {
+    awaitlet!(ready(2))
+}
+
+#[test]
+fn inside_an_async_block_handed_to_awaitlet_the_message_says_what_to_do_there() {
+    let fut = async_def(|| {
+        let caught = catch_unwind(|| awaitlet!(async { sync_helper() }));
+        panic_message(&*caught.expect_err("awaitlet! inside an async block must panic"))
+    });
+    assert_eq!(
+        block_on(fut),
+        "`awaitlet!` called outside of an async_def: it was called while `awaitlet!` was polling a \
+         future (an `async` block handed to `awaitlet!`, or a hand-written `Future::poll`), and a \
+         coroutine is never suspended in the middle of a poll; in an `async` block, `.await` \
+         there instead, or move the sync call out of the block; in a hand-written `poll`, return \
+         `Poll::Pending`"
+    );
+}
+
 #[test]
 fn inside_an_awaited_futures_poll_try_awaitlet_refuses() {
     let fut = async_def(|| {

@@ -20,6 +20,7 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use corosensei::{Coroutine, CoroutineResult};
 
@@ -41,7 +42,10 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 ///   `MutexGuard`, a `RefCell` borrow of a thread-local) across an `awaitlet!`, and compiled code
 ///   may have cached a thread-local's address on it; no type can check what a stack holds, so the
 ///   stack never moves to another thread. Run it on a current-thread runtime, in a `LocalSet`, or
-///   with `futures::executor`:
+///   with `futures::executor`; where a `Send` future is needed, `#[async_def(send)]` and
+///   `awaitlet::tokio::spawn_pinned` (feature `tokio`) run the coroutine on a pool thread and hand
+///   back a `Send` handle. rustc's error names the marker that makes it so,
+///   `CoroutineStackStaysOnItsThread`:
 ///
 ///   ```compile_fail
 ///   fn require_send<T: Send>(_: T) {}
@@ -77,8 +81,15 @@ pub struct AsyncDef<R> {
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
     may_leak: bool,
     /// The stack may hold `!Send` and `!Sync` values: see the type docs.
-    _not_send_sync: PhantomData<*mut ()>,
+    _stays: PhantomData<dyn CoroutineStackStaysOnItsThread>,
 }
+
+/// Makes [`AsyncDef`] `!Send` and `!Sync`, as a trait object without those auto traits: rustc's
+/// error when an `AsyncDef` is used where `Send` is needed then names it, "the trait `Send` is not
+/// implemented for `(dyn CoroutineStackStaysOnItsThread + 'static)`", where a raw-pointer marker
+/// would only say `*mut ()`. The stack may hold `!Send` values, so it never moves. The
+/// supertraits keep `AsyncDef` `Unpin` and unwind-safe, as its other fields make it.
+trait CoroutineStackStaysOnItsThread: Unpin + UnwindSafe + RefUnwindSafe {}
 
 impl<R> AsyncDef<R> {
     /// A future that runs `body` on `stack`; the body's captures are `'static`.
@@ -117,7 +128,7 @@ impl<R> AsyncDef<R> {
             coroutine: Some(coroutine),
             stack_size: builder.stack_size,
             may_leak,
-            _not_send_sync: PhantomData,
+            _stays: PhantomData,
         }
     }
 
@@ -147,7 +158,7 @@ where
     move |yielder, cx| {
         let frame = Frame::new(yielder, cx, bounds);
         frame.enter();
-        let output = body();
+        let output = run_body(body);
         if assert_await_occurs && !frame.awaited() {
             panic!(
                 "`async_def` with `assert_await_occurs` returned without calling `awaitlet!`: the \
@@ -157,6 +168,55 @@ where
         }
         output
     }
+}
+
+/// Runs the sync code. In debug builds, a panic from tokio refusing to block on a runtime inside
+/// the coroutine (`Handle::block_on`, tokio-util's `SyncIoBridge`) gets a hint on stderr saying
+/// what to use instead, after the panic's own message; the panic then goes on as it was. Release
+/// builds run the body as it is.
+#[inline(always)]
+fn run_body<R>(body: impl FnOnce() -> R) -> R {
+    #[cfg(debug_assertions)]
+    {
+        use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+        // The body is not observed again after a panic: it unwinds on out of the coroutine.
+        match catch_unwind(AssertUnwindSafe(body)) {
+            Ok(output) => output,
+            Err(payload) => {
+                if is_nested_block_on(&*payload) {
+                    eprintln!("{NESTED_BLOCK_ON_HINT}");
+                }
+                resume_unwind(payload)
+            }
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    body()
+}
+
+/// What tokio panics with when a thread that drives a runtime calls `block_on`.
+#[cfg(debug_assertions)]
+const NESTED_BLOCK_ON: &str = "Cannot start a runtime from within a runtime";
+
+#[cfg(debug_assertions)]
+const NESTED_BLOCK_ON_HINT: &str = "awaitlet: hint: the sync code of an `async_def` blocked on a \
+    tokio runtime (`Handle::block_on`, or tokio-util's `SyncIoBridge`, which calls it), but it \
+    runs inside a task's poll, on a thread already driving the runtime; await the future with \
+    `awaitlet!(future)` instead, and read and write through `awaitlet::tokio::SyncIo`";
+
+/// Whether a panic payload is tokio's refusal of a nested `block_on`.
+#[cfg(debug_assertions)]
+fn is_nested_block_on(payload: &(dyn core::any::Any + Send)) -> bool {
+    panic_text(payload).is_some_and(|text| text.contains(NESTED_BLOCK_ON))
+}
+
+/// The text of a panic payload, when it is a string (as `panic!` makes it).
+#[cfg(any(debug_assertions, feature = "tokio"))]
+pub(crate) fn panic_text(payload: &(dyn core::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 impl<R> Future for AsyncDef<R> {

@@ -59,6 +59,65 @@
 //! }
 //! ```
 //!
+//! The rules: await with `awaitlet!(future)`, never `.await`, in the body and everything it calls
+//! (that is sync code); take owned arguments (`String`, not `&str`; `self`, `self: Arc<Self>`,
+//! not `&self`), and note that every type parameter of an `#[async_def]` fn gets an implied
+//! `'static` bound, so a generic fn cannot be called with a reference; and call `awaitlet!` only
+//! inside an `async_def`, where it can suspend: anywhere else it panics, saying why.
+//!
+//! # Where an `AsyncDef` can run
+//!
+//! An [`AsyncDef`] stays on the thread that first polls it. Await it (or a `join_all` of many) in
+//! the task you are in, which works on any runtime, including in the body of `#[tokio::main]` on
+//! the multi-thread runtime; spawn it with `spawn_local` on a `tokio::task::LocalSet` (tokio's
+//! `spawn_local` panics outside one); or drive it with `futures::executor` or any other
+//! executor. Where a `Send` future is needed (`tokio::spawn` on the multi-thread runtime, an axum
+//! handler), use `#[async_def(send)]` or [`tokio::spawn_pinned`] (feature `tokio`).
+//!
+//! # Sharing one resource between concurrent calls
+//!
+//! Concurrent calls interleave at every `awaitlet!`, as tasks do at every `.await`, so a resource
+//! that one call holds across an `awaitlet!` is held while the others run: a `RefCell` borrowed
+//! across it makes the next call panic with "already borrowed", and a `std::sync::Mutex` makes it
+//! block the very thread the first call needs. Lock it with an async mutex through `awaitlet!`,
+//! and the other calls wait for it, suspended:
+//!
+//! ```
+//! use std::rc::Rc;
+//!
+//! use awaitlet::{async_def, awaitlet};
+//! use tokio::sync::Mutex;
+//!
+//! /// A blocking-style connection that handles one request at a time.
+//! #[derive(Default)]
+//! struct Connection {
+//!     requests: Vec<String>,
+//! }
+//!
+//! impl Connection {
+//!     fn request(&mut self, line: &str) -> usize {
+//!         awaitlet!(tokio::task::yield_now()); // the I/O: other calls run meanwhile
+//!         self.requests.push(line.to_string());
+//!         self.requests.len()
+//!     }
+//! }
+//!
+//! #[async_def]
+//! fn call(connection: Rc<Mutex<Connection>>, line: String) -> usize {
+//!     let mut connection = awaitlet!(connection.lock());
+//!     connection.request(&line)
+//! }
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let connection = Rc::new(Mutex::new(Connection::default()));
+//!     let calls = ["a", "b", "c"].map(|line| call(Rc::clone(&connection), line.to_string()));
+//!     let mut numbers = futures::future::join_all(calls).await;
+//!     numbers.sort();
+//!     assert_eq!(numbers, [1, 2, 3]);
+//! }
+//! ```
+//!
 //! # How it works
 //!
 //! `#[async_def] fn f(args) -> R { body }` becomes `async fn f(args) -> R`, whose future moves
@@ -92,6 +151,10 @@
 //!   its stack, running every destructor once. See [`AsyncDef`] for the details, including
 //!   `panic = "abort"`.
 //! - Each coroutine has a fixed-size, guarded stack ([`Builder::stack_size`], 1 MiB by default).
+//! - Blocking bridges do not nest: inside a coroutine, tokio's `Handle::block_on` and tokio-util's
+//!   `SyncIoBridge` panic with "Cannot start a runtime from within a runtime", because the
+//!   coroutine runs inside a task's poll. Await futures with [`awaitlet!`] instead, and read and
+//!   write through `awaitlet::tokio::SyncIo`. In debug builds, that panic gets a hint saying so.
 // The `tokio` module only exists with its feature; without it, its links point at docs.rs.
 #![cfg_attr(
     not(feature = "tokio"),

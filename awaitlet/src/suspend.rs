@@ -55,6 +55,7 @@ pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
 /// let err = awaitlet::try_awaitlet(fut).unwrap_err();
 /// assert_eq!(futures::executor::block_on(err.into_inner()), 5);
 /// ```
+#[inline(always)]
 pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
     match here() {
         Here::Suspendable(frame) => Ok(await_on(frame, future.into_future())),
@@ -206,9 +207,11 @@ impl fmt::Display for Refusal {
                  `awaitlet::try_awaitlet` to fall back"
             }
             Refusal::InPoll => {
-                "it was called inside `Future::poll` of a future that `awaitlet!` is awaiting, \
-                 and a coroutine is never suspended in the middle of a poll; return \
-                 `Poll::Pending` from that future instead"
+                "it was called while `awaitlet!` was polling a future (an `async` block handed to \
+                 `awaitlet!`, or a hand-written `Future::poll`), and a coroutine is never \
+                 suspended in the middle of a poll; in an `async` block, `.await` there instead, \
+                 or move the sync call out of the block; in a hand-written `poll`, return \
+                 `Poll::Pending`"
             }
             Refusal::Cancelling => {
                 "its coroutine is being unwound because the `AsyncDef` was dropped, and cannot \

@@ -13,6 +13,8 @@ use std::any::Any;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::future::panic_text;
+
 /// The state a pinned call shares with its [`JoinHandle`].
 pub(crate) struct Shared<R> {
     state: Mutex<State<R>>,
@@ -261,14 +263,6 @@ impl JoinError {
             Repr::Cancelled => Err(self),
         }
     }
-}
-
-/// The text of a panic payload, when it is a string.
-fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
-    payload
-        .downcast_ref::<&'static str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 impl fmt::Display for JoinError {

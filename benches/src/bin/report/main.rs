@@ -37,6 +37,16 @@ struct Spec {
     issues: BTreeMap<u32, String>,
     #[serde(rename = "group")]
     groups: Vec<Group>,
+    /// Figures that are not criterion's, such as `examples/million`'s, written in by hand.
+    #[serde(default, rename = "section")]
+    sections: Vec<Section>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Section {
+    title: String,
+    text: String,
 }
 
 #[derive(Deserialize)]
@@ -341,6 +351,9 @@ fn benchmarks_md(spec: &Spec, python: &Python, measured: Option<SystemTime>) -> 
             let took = format!("`{id}/{awaitlet}` took {all} for all of them");
             md += &format!("\nOne iteration is {iteration}; {took}.\n");
         }
+    }
+    for Section { title, text } in &spec.sections {
+        md += &format!("\n## {title}\n\n{}\n", text.trim());
     }
     let p = python;
     md += &format!(
