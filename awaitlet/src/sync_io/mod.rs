@@ -57,10 +57,11 @@ where
 {
     let filled =
         await_io(|cx| poll_fill_buf(Pin::new(&mut *inner), cx).map_ok(NonNull::<[u8]>::from))?;
-    // SAFETY: `filled` comes from the `&[u8]` that the last, ready `poll_fill_buf` returned, a
-    // borrow of `*inner` (or of something `inner` borrows) that was valid for as long as `*inner`
-    // was not used again. The closure that made it is gone, and nothing touches `*inner` between
-    // that call and the end of `'a`, because the result holds the `&'a mut T` borrow that
-    // `inner` was: only the caller's `'a` lifetime was lost on the way, and this restores it.
+    // `filled` comes from the `&[u8]` that the last, ready `poll_fill_buf` returned, a borrow of
+    // `*inner` (or of something `inner` borrows) that was valid for as long as `*inner` was not
+    // used again. The closure that made it is gone, and nothing touches `*inner` between that call
+    // and the end of `'a`, because the result holds the `&'a mut T` borrow that `inner` was.
+    // SAFETY: so the slice is alive and unaliased for `'a`; only the caller's lifetime was lost on
+    // the way, and this restores it.
     Ok(unsafe { filled.as_ref() })
 }
