@@ -18,7 +18,7 @@ use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio::task::{LocalSet, spawn_local};
 
 /// The producer: `rounds` round trips, timed.
-async fn producer(
+pub(crate) async fn producer(
     to_consumer: Sender<u64>,
     mut from_consumer: Receiver<u64>,
     rounds: u64,
@@ -34,7 +34,10 @@ async fn producer(
 }
 
 /// The native consumer; returns how many messages it echoed.
-async fn native_consumer(mut from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
+pub(crate) async fn native_consumer(
+    mut from_producer: Receiver<u64>,
+    to_producer: Sender<u64>,
+) -> u64 {
     let mut echoed = 0;
     while let Some(value) = from_producer.recv().await {
         to_producer.send(value).await.expect("the producer hung up");

@@ -85,28 +85,11 @@ pub mod pingpong {
     use awaitlet::async_def;
     use tokio::sync::mpsc::{self, Receiver, Sender};
 
-    use crate::pingpong::sync_consumer;
+    use crate::pingpong::{native_consumer, producer, sync_consumer};
 
     #[async_def]
     fn consumer(from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
         sync_consumer(from_producer, to_producer)
-    }
-
-    async fn native_consumer(mut from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
-        let mut echoed = 0;
-        while let Some(value) = from_producer.recv().await {
-            to_producer.send(value).await.expect("the producer hung up");
-            echoed += 1;
-        }
-        echoed
-    }
-
-    async fn producer(to_consumer: Sender<u64>, mut from_consumer: Receiver<u64>, rounds: u64) {
-        for i in 0..rounds {
-            to_consumer.send(i).await.expect("the consumer hung up");
-            let back = from_consumer.recv().await.expect("the consumer hung up");
-            assert_eq!(back, i, "the consumer sent back the wrong number");
-        }
     }
 
     fn run(runtime: &Runtime, local: &LocalSet, rounds: u64, awaitlet: bool) -> Duration {
