@@ -193,6 +193,9 @@ pub(crate) struct Frame {
     awaited: Cell<bool>,
     /// Where the coroutine stack is, for the stack-overflow report.
     stack: StackBounds,
+    /// The tracing spans entered on this coroutine, exited while it is suspended.
+    #[cfg(feature = "tracing")]
+    spans: crate::spans::Spans,
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
@@ -219,6 +222,8 @@ impl Frame {
             cx: Cell::new(cx),
             awaited: Cell::new(false),
             stack,
+            #[cfg(feature = "tracing")]
+            spans: crate::spans::Spans::default(),
         }
     }
 
@@ -229,6 +234,15 @@ impl Frame {
     /// Makes this frame the one `awaitlet!` finds. Called on the coroutine, at its start.
     pub(crate) fn enter(&self) {
         set(Current::Running(NonNull::from(self)));
+        self.resumed();
+    }
+
+    /// Called on the coroutine whenever it starts running again: at its start, after a
+    /// suspension, and when a cancellation resumes it to unwind.
+    #[inline]
+    fn resumed(&self) {
+        #[cfg(feature = "tracing")]
+        self.spans.resumed();
     }
 
     pub(crate) fn note_await(&self) {
@@ -274,10 +288,13 @@ impl Frame {
         // coroutine exists; this frame lives above it on the same stack and is only reachable
         // while the coroutine runs, so the yielder outlives every use of `self`.
         let yielder = unsafe { self.yielder.as_ref() };
+        #[cfg(feature = "tracing")]
+        self.spans.suspending();
         let cancelled = Cancelled(NonNull::from(self));
         let cx = yielder.suspend(());
         // Resumed by a poll, not unwound by a drop.
         core::mem::forget(cancelled);
+        self.resumed();
         self.cx.set(cx);
     }
 }
@@ -299,6 +316,10 @@ impl Drop for Cancelled {
             frame: Some(self.0),
             in_unwind,
         });
+        // SAFETY: this guard lives in `Frame::suspend`'s own frame, on the coroutine of the frame
+        // it names, and is dropped as the unwinding leaves that call: the `Frame`, a local at the
+        // base of the same stack, is alive until the unwinding reaches it, long after this.
+        unsafe { self.0.as_ref() }.resumed();
     }
 }
 

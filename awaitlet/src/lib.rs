@@ -137,6 +137,17 @@
 //!   `BufRead`, `Write` and `Seek` for the sync code, each call awaiting through `awaitlet!`.
 //! - `futures-io`: `awaitlet::futures_io::SyncIo`, the same over the `futures-io` traits.
 //! - `stream` (on by default): `awaitlet::iter`, which makes a `Stream` an `Iterator`.
+//! - `tracing`: spans entered on a coroutine stay with it. Sync code that holds
+//!   `let _guard = span.enter();` or runs in an `#[instrument]` fn across an `awaitlet!` leaves
+//!   that span on the thread's span stack while the coroutine is suspended, so without this
+//!   feature every call or task that runs on the thread meanwhile logs inside it. With it, each
+//!   suspension exits the spans the coroutine entered (innermost first) and each resume enters
+//!   them again, on every path that suspends (`awaitlet!`, `try_awaitlet`, `SyncIo`, `iter`,
+//!   nested coroutines) and when a cancellation unwinds the stack, so each span is exited once
+//!   for each time it was entered. `#[async_def(send)]` and [`tokio::spawn_pinned`] calls carry
+//!   the caller's current span to the pool thread, as `Instrument` does for a spawned task. It
+//!   needs a subscriber that reports the current span (`tracing-subscriber`'s `Registry` and
+//!   `fmt` do); with no subscriber it costs one load per suspension and resume.
 //!
 //! # Safety and limitations
 //!
@@ -174,6 +185,8 @@ mod future;
 mod iter;
 mod overflow;
 mod send;
+#[cfg(feature = "tracing")]
+mod spans;
 mod stack;
 mod suspend;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]

@@ -151,9 +151,16 @@ impl Builder {
     {
         let shared = Shared::new();
         let handle = JoinHandle::new(shared.clone());
+        // The caller's span goes with the call, as `Instrument` takes it into a spawned task: the
+        // body's spans and events sit under it.
+        #[cfg(feature = "tracing")]
+        let span = tracing::Span::current();
         pool::submit(Box::new(move |load| {
             // On the pool thread, inside its `LocalSet`.
-            ::tokio::task::spawn_local(PinnedCall::new(self, f, shared, load));
+            let call = PinnedCall::new(self, f, shared, load);
+            #[cfg(feature = "tracing")]
+            let call = tracing::Instrument::instrument(call, span);
+            ::tokio::task::spawn_local(call);
         }));
         handle
     }
