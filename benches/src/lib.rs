@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | `spans` (feature `tracing`) | `pending_once` with awaitlet's `tracing` feature: no subscriber, a `Registry`, a span entered across each await | native `.await` |
 //! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
@@ -30,6 +31,8 @@ pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;
+#[cfg(feature = "tracing")]
+pub mod spans;
 pub mod tasks;
 
 /// A current-thread tokio runtime without I/O or time drivers (see the crate docs).

@@ -50,6 +50,9 @@
 //! call on that thread until it returns. Only what goes through `awaitlet!` is asynchronous. So
 //! inside a pinned call, await another one with `awaitlet!(handle)`, never by blocking on it
 //! (`futures::executor::block_on`): it may have been placed on the very thread that is blocked.
+//! When a pool thread has been inside one poll of a call for 5 seconds, awaitlet prints a warning
+//! to stderr naming the thread and the likely causes, once per blocked poll;
+//! [`set_blocked_warning`] changes the threshold or turns it off.
 //!
 //! # Cancellation and shutdown
 //!
@@ -80,13 +83,16 @@
 mod call;
 mod join;
 mod pool;
+mod watchdog;
 
 pub use self::join::{JoinError, JoinHandle};
 pub use self::pool::{PoolStarted, pool_size, set_pool_size};
+pub use self::watchdog::set_blocked_warning;
 pub use crate::sync_io::tokio::SyncIo;
 
 use self::call::PinnedCall;
 use self::join::Shared;
+use self::watchdog::Watched;
 use crate::Builder;
 
 /// Runs `f` on a coroutine of its own on a thread of the pool, and returns a `Send` handle to it.
@@ -160,7 +166,7 @@ impl Builder {
             let call = PinnedCall::new(self, f, shared, load);
             #[cfg(feature = "tracing")]
             let call = tracing::Instrument::instrument(call, span);
-            ::tokio::task::spawn_local(call);
+            ::tokio::task::spawn_local(Watched::new(call));
         }));
         handle
     }
