@@ -439,3 +439,55 @@ fn nested_coroutines_try_awaitlet_and_iter_keep_their_own_spans() {
     assert_eq!(sums, [3, 4, 5, 6]);
     assert_eq!(check_own_spans(TEST, Some("nested_layer")), 3 * 4);
 }
+
+/// `#[async_def]` above `#[instrument]`: the span belongs to the generated `async fn`, made when
+/// it is called, as for any instrumented `async fn`, and entered around each poll of it.
+#[awaitlet::async_def]
+#[instrument]
+fn instrumented_above(test: &'static str, call: u64) -> u64 {
+    awaitlet!(common::yield_now());
+    info!(test, call, "inside");
+    call
+}
+
+/// `#[instrument]` above `#[async_def]`: the span is made and entered by the sync body, on the
+/// coroutine, when it first runs.
+#[instrument]
+#[awaitlet::async_def]
+fn instrumented_below(test: &'static str, call: u64) -> u64 {
+    awaitlet!(common::yield_now());
+    info!(test, call, "inside");
+    call
+}
+
+#[test]
+fn instrument_on_either_side_of_async_def_makes_one_span_per_call() {
+    const TEST: &str = "instrument_order";
+    install();
+    // Interleaved on one thread: each call's event must sit in its own span alone.
+    let calls = (0..4).flat_map(|call| {
+        [
+            futures::future::Either::Left(instrumented_above(TEST, call)),
+            futures::future::Either::Right(instrumented_below(TEST, call + 10)),
+        ]
+    });
+    let results = futures::executor::block_on(futures::future::join_all(calls));
+    assert_eq!(results, [0, 10, 1, 11, 2, 12, 3, 13]);
+    let chains: Vec<_> = events_of(TEST)
+        .into_iter()
+        .map(|record| {
+            let names: Vec<_> = record.chain.iter().map(|(name, _)| *name).collect();
+            (record.tags.call.unwrap(), names)
+        })
+        .collect();
+    assert_eq!(chains.len(), 8);
+    for (call, names) in chains {
+        let name = if call < 10 {
+            "instrumented_above"
+        } else {
+            "instrumented_below"
+        };
+        assert_eq!(names, [name], "call {call}");
+    }
+    assert_eq!(check_own_spans(TEST, None), 8);
+}

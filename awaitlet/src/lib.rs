@@ -166,6 +166,30 @@
 //!   `SyncIoBridge` panic with "Cannot start a runtime from within a runtime", because the
 //!   coroutine runs inside a task's poll. Await futures with [`awaitlet!`] instead, and read and
 //!   write through `awaitlet::tokio::SyncIo`. In debug builds, that panic gets a hint saying so.
+//! - **Scoped thread-locals must not be held across `awaitlet!`. This is the one known unsound
+//!   combination.** A scoped thread-local (the `scoped-tls` crate, `scoped_thread_local!`, or any
+//!   code that keeps a pointer to its own stack in a thread-local for the duration of a closure)
+//!   puts the previous pointer back when the closure returns. Two coroutines on one thread that
+//!   each `awaitlet!` inside such a scope can finish out of order. The thread-local is then left
+//!   pointing into a finished frame, and the next read is a use-after-free. awaitlet cannot detect
+//!   it: the thread-local is private to its crate, and nothing about it is visible at a
+//!   suspension. This is inherent to stackful coroutines. `tokio::task_local!` is safe, because its
+//!   scopes belong to a future.
+//! - **A `Drop` that needs I/O** (a network `ROLLBACK`) cannot await while a cancellation unwinds
+//!   the stack. Try [`try_awaitlet`] first, and if it refuses, spawn the future it hands back as a
+//!   task: `if let Err(refused) = try_awaitlet(rollback) { tokio::spawn(refused.into_inner()); }`.
+//! - **axum handlers need `#[async_def(send)]`.** A plain `#[async_def]` fn's future is not `Send`,
+//!   and axum rejects it with "the trait `Handler<_, _>` is not implemented", without a word about
+//!   `Send`.
+//! - **Attribute order.** Put `#[async_def]` above `#[tokio::main]`, `#[tokio::test]` and
+//!   `#[tracing::instrument]`. It expands first, so tokio's attributes see the `async fn` they
+//!   need (the other order stops with "the `async` keyword is missing"), and `instrument` makes
+//!   its span when the fn is called, as for any `async fn`. Above `#[async_def]`, `instrument`
+//!   makes the span inside the coroutine instead, when the body first runs.
+//! - **Per-call context.** With the `tracing` feature, spans follow their coroutine (see
+//!   Features). A `send` call sees its caller's span, but not its task-locals or its clock:
+//!   `tokio::time::pause` does not reach the pool's runtimes. Test such code through a plain
+//!   `#[async_def]` fn on the test's own runtime.
 // The `tokio` module only exists with its feature; without it, its links point at docs.rs.
 #![cfg_attr(
     not(feature = "tokio"),
