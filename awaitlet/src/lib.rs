@@ -176,6 +176,9 @@ mod overflow;
 mod send;
 mod stack;
 mod suspend;
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod sync_io;
 
