@@ -84,6 +84,24 @@ fn a_cancelled_waiter_gives_up_its_place() {
 }
 
 #[test]
+fn a_waiter_cancelled_after_it_was_handed_the_lock_passes_it_on() {
+    let mutex = Rc::new(Mutex::new(0));
+    let mut first = pin!(holder_then_done(&mutex));
+    assert!(poll_once(first.as_mut()).is_pending()); // holds it, suspended
+    let mut notified = Box::pin(holder_then_done(&mutex));
+    assert!(poll_once(notified.as_mut()).is_pending()); // first in line
+    let mut third = pin!(holder_then_done(&mutex));
+    assert!(poll_once(third.as_mut()).is_pending()); // second in line
+    // The holder finishes and wakes the first in line, which is dropped before it runs: the
+    // wake-up goes to the next one, which otherwise would wait forever (here: fail the bound).
+    assert!(poll_once(first.as_mut()).is_ready());
+    drop(notified);
+    common::run_noop(third, 10);
+    assert!(!mutex.is_poisoned());
+    assert_eq!(*mutex.lock().unwrap(), 2);
+}
+
+#[test]
 fn a_holder_cancelled_during_a_panic_does_not_poison() {
     let mutex = Rc::new(Mutex::new(0));
     let log = DropLog::new();
