@@ -51,9 +51,10 @@ fn many_coroutines_on_one_thread_take_turns() {
     });
     block_on(join_all(calls));
     assert_eq!(*counter.lock().unwrap(), CALLS * ROUNDS);
-    // Most calls found it held: they were waiting, suspended, not blocking the thread.
+    // On the first round every call but the first found it held (the first holds it across its
+    // suspension), and waited for it suspended, not blocking the thread.
     assert!(
-        contended.get() >= CALLS,
+        contended.get() >= CALLS - 1,
         "contended {} times",
         contended.get()
     );
