@@ -22,7 +22,8 @@
 //! `write`, `get_mut`, `into_inner`, `is_poisoned` and `clear_poison` have `std::sync`'s
 //! signatures, and the errors are `std::sync`'s own [`PoisonError`], [`TryLockError`],
 //! [`LockResult`] and [`TryLockResult`] (re-exported here), so `.lock().unwrap()` and any error
-//! handling compile unchanged.
+//! handling compile unchanged. (`Arc` is not re-exported: `use std::sync::{Arc, Mutex};` becomes
+//! `use std::sync::Arc;` and `use awaitlet::sync::Mutex;`.)
 //!
 //! ```
 //! use std::rc::Rc;
@@ -61,8 +62,10 @@
 //! hands out the guard, and [`Mutex::clear_poison`] ends it. A cancellation does not poison: when
 //! a suspended [`AsyncDef`](crate::AsyncDef) is dropped (a timeout, a `select!`, an aborted
 //! `send` call), its stack is unwound and every guard on it released, and the lock is as usable
-//! as after a normal return, because a cancelled call is not a broken invariant. (The unwinding
-//! starts at the pending `awaitlet!`, so the data is as the code left it there.)
+//! as after a normal return, because a cancelled call is not a broken invariant. The unwinding
+//! starts at the pending `awaitlet!`, so the data is as the code left it there: code that breaks
+//! an invariant across an `awaitlet!` restores it in a destructor if a cancellation must not leave
+//! it broken, exactly as async code does across an `.await`.
 //!
 //! # What they cannot fix
 //!
@@ -74,6 +77,11 @@
 //! - [`MutexGuard`] and the `RwLock` guards are `Send` when `std`'s are not (a guard of
 //!   `async-lock` may be released on any thread); nothing here relies on that.
 
+// Why `async-lock` and not `tokio::sync`: the blocking path must work on any thread, and tokio's
+// `blocking_lock` panics "within an asynchronous execution context", which is exactly where a
+// call that cannot suspend may be (a runtime thread, inside a poll); `async-lock` needs no runtime,
+// as awaitlet's core needs none (the `sync` feature does not pull tokio in), blocks through
+// `event-listener` anywhere, and keeps waiters from starving.
 mod mutex;
 mod poison;
 mod rwlock;
@@ -91,5 +99,20 @@ fn acquire<G>(wait: impl Future<Output = G>, block: impl FnOnce() -> G) -> G {
     match crate::try_awaitlet(wait) {
         Ok(guard) => guard,
         Err(_) => block(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shareable<T: Send + Sync>() {}
+
+    #[test]
+    fn the_locks_are_send_and_sync_as_std_s_are() {
+        // What `Arc<Mutex<T>>` in a `#[async_def(send)]` argument needs.
+        shareable::<Mutex<Vec<u8>>>();
+        shareable::<RwLock<Vec<u8>>>();
+        shareable::<Mutex<core::cell::Cell<u8>>>(); // `Send` data suffices for a mutex
     }
 }
