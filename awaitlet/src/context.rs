@@ -150,6 +150,13 @@ pub(crate) fn set(current: Current) {
     CURRENT.with(|slot| slot.set(Word::encode(current)));
 }
 
+/// Whether code running now runs because a coroutine is being unwound by the drop of its
+/// `AsyncDef` (a cancellation, not a panic): `awaitlet::sync`'s guards do not poison then.
+#[cfg(feature = "sync")]
+pub(crate) fn cancelling() -> bool {
+    matches!(current(), Current::Cancelling { .. })
+}
+
 /// Puts a saved slot value back when dropped, on return and on unwind alike.
 pub(crate) struct Restore(Word);
 

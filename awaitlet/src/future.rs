@@ -60,12 +60,12 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 ///   itself can be moved freely between polls; futures pinned *on* that stack stay put.
 /// - **Cancellation.** Dropping it while suspended unwinds the coroutine stack before `drop`
 ///   returns: every destructor on it runs exactly once, as if the pending `awaitlet!` had
-///   panicked: destructors see `std::thread::panicking()`, and a `Mutex` guard held there is
-///   poisoned. Code that runs then cannot suspend again (`awaitlet!` panics; `try_awaitlet`
-///   returns `Err`). If the sync code catches the unwinding with `catch_unwind`, the next
-///   `awaitlet!` it reaches goes on unwinding rather than awaiting. Built with
-///   `panic = "abort"`, nothing can unwind: a suspended coroutine is leaked instead (its stack
-///   stays mapped, its destructors never run).
+///   panicked: destructors see `std::thread::panicking()`, and a `std::sync::Mutex` guard held
+///   there is poisoned (an `awaitlet::sync` guard is not). Code that runs then cannot suspend
+///   again (`awaitlet!` panics; `try_awaitlet` returns `Err`). If the sync code catches the
+///   unwinding with `catch_unwind`, the next `awaitlet!` it reaches goes on unwinding rather than
+///   awaiting. Built with `panic = "abort"`, nothing can unwind: a suspended coroutine is leaked
+///   instead (its stack stays mapped, its destructors never run).
 /// - **Panics.** A panic the sync code does not catch comes out of `poll`, payload intact; the
 ///   future is then finished. Polling a finished future panics.
 /// - **Leaking** (`mem::forget`) is sound: the stack is never freed or reused, so whatever is

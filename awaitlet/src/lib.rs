@@ -79,14 +79,19 @@
 //! Concurrent calls interleave at every `awaitlet!`, as tasks do at every `.await`, so a resource
 //! that one call holds across an `awaitlet!` is held while the others run: a `RefCell` borrowed
 //! across it makes the next call panic with "already borrowed", and a `std::sync::Mutex` makes it
-//! block the very thread the first call needs. Lock it with an async mutex through `awaitlet!`,
-//! and the other calls wait for it, suspended:
+//! block the very thread the first call needs. Use [`sync::Mutex`] or [`sync::RwLock`] (feature
+//! `sync`, on by default) instead: `std::sync`'s API, so porting means changing one `use` line,
+//! but a contended lock suspends a coroutine through `awaitlet!` (the other calls, the holder
+//! among them, run meanwhile) and blocks a plain thread, both contending for the same lock. A
+//! panic while it is held poisons it, as in `std`; a cancellation does not.
 //!
-//! ```
+// The example needs the `sync` feature; without it, it is shown but not compiled.
+#![cfg_attr(feature = "sync", doc = "```")]
+#![cfg_attr(not(feature = "sync"), doc = "```ignore")]
 //! use std::rc::Rc;
 //!
+//! use awaitlet::sync::Mutex; // was: use std::sync::Mutex;
 //! use awaitlet::{async_def, awaitlet};
-//! use tokio::sync::Mutex;
 //!
 //! /// A blocking-style connection that handles one request at a time.
 //! #[derive(Default)]
@@ -104,7 +109,7 @@
 //!
 //! #[async_def]
 //! fn call(connection: Rc<Mutex<Connection>>, line: String) -> usize {
-//!     let mut connection = awaitlet!(connection.lock());
+//!     let mut connection = connection.lock().unwrap();
 //!     connection.request(&line)
 //! }
 //!
@@ -117,6 +122,9 @@
 //!     assert_eq!(numbers, [1, 2, 3]);
 //! }
 //! ```
+//!
+//! An async mutex awaited explicitly (`awaitlet!(mutex.lock())` on a `tokio::sync::Mutex`) works
+//! too, but only inside an `async_def`.
 //!
 //! # How it works
 //!
@@ -137,6 +145,8 @@
 //!   `BufRead`, `Write` and `Seek` for the sync code, each call awaiting through `awaitlet!`.
 //! - `futures-io`: `awaitlet::futures_io::SyncIo`, the same over the `futures-io` traits.
 //! - `stream` (on by default): `awaitlet::iter`, which makes a `Stream` an `Iterator`.
+//! - `sync` (on by default): [`sync::Mutex`] and [`sync::RwLock`], `std::sync`'s locks for code
+//!   that runs both on coroutines, where waiting suspends, and on plain threads, where it blocks.
 //! - `tracing`: spans entered on a coroutine stay with it. Sync code that holds
 //!   `let _guard = span.enter();` or runs in an `#[instrument]` fn across an `awaitlet!` leaves
 //!   that span on the thread's span stack while the coroutine is suspended, so without this
@@ -197,6 +207,12 @@
     doc = "[`tokio`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/index.html",
     doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html"
 )]
+#![cfg_attr(
+    not(feature = "sync"),
+    doc = "",
+    doc = "[`sync::Mutex`]: https://docs.rs/awaitlet/latest/awaitlet/sync/struct.Mutex.html",
+    doc = "[`sync::RwLock`]: https://docs.rs/awaitlet/latest/awaitlet/sync/struct.RwLock.html"
+)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
@@ -213,6 +229,9 @@ mod send;
 mod spans;
 mod stack;
 mod suspend;
+#[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
+pub mod sync;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod sync_io;
 
