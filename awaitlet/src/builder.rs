@@ -82,7 +82,8 @@ impl Builder {
     /// Like [`Builder::async_def`], but a stack that cannot be made is an error rather than a
     /// panic.
     ///
-    /// The error is `ErrorKind::InvalidInput` for a `stack_size` over 1 TiB, and otherwise says
+    /// The error is `ErrorKind::InvalidInput` for a `stack_size` over 1 TiB (1 GiB on 32-bit
+    /// targets), and otherwise says
     /// which limit of the process stood in the way and how to raise it: memory mappings
     /// (`vm.max_map_count`), address space (`RLIMIT_AS`, `RLIMIT_DATA`, or all of it), or memory
     /// (strict overcommit). Stacks are carved from shared reservations, so on Linux 6.13 and later
