@@ -66,6 +66,21 @@ fn recurse(depth: u64, limit: u64) -> u64 {
     below + 1
 }
 
+/// Recurses until at most `gap` bytes of the coroutine stack are left, then suspends there for
+/// good: dropping the future must then unwind from that depth.
+fn descend_then_suspend(gap: usize) -> u64 {
+    let frame = [0u8; 64];
+    black_box(&frame);
+    let left = awaitlet::__private::testing::stack_left().expect("on a coroutine");
+    if left <= gap {
+        awaitlet!(std::future::pending::<()>());
+        return 0;
+    }
+    let below = descend_then_suspend(gap);
+    black_box(&frame);
+    below + 1
+}
+
 /// Runs `case` in a child process with the `guard` path, or, in the child, does the overflowing
 /// thing.
 fn run_child(case: &str, test_name: &str, guard: &str) -> Option<Output> {
@@ -123,6 +138,21 @@ fn run_child(case: &str, test_name: &str, guard: &str) -> Option<Output> {
                     let poll = Pin::new(&mut fut).poll(&mut Context::from_waker(waker));
                     assert!(poll.is_pending());
                     drop(fut);
+                }
+                unwinder if unwinder.starts_with("unwinder:") => {
+                    // Suspended close to the end of its stack, then dropped: the unwinder itself
+                    // starts down there, before any destructor names the frame.
+                    let gap = unwinder["unwinder:".len()..].parse().unwrap();
+                    let mut fut = Builder::new()
+                        .stack_size(64 * 1024)
+                        .async_def(move || descend_then_suspend(gap));
+                    let waker = std::task::Waker::noop();
+                    let poll = Pin::new(&mut fut).poll(&mut Context::from_waker(waker));
+                    assert!(poll.is_pending());
+                    eprintln!("suspended");
+                    drop(fut);
+                    eprintln!("unwound");
+                    std::process::exit(0);
                 }
                 "thread" => {
                     // Create (and finish) a coroutine first, so whatever handler the crate
@@ -206,6 +236,28 @@ fn overflow_in_a_destructor_run_by_cancellation_is_reported() {
             assert_coroutine_report(&output, guard);
         }
     }
+}
+
+#[test]
+fn overflow_in_the_unwinder_of_a_cancellation_is_reported() {
+    let test = "overflow_in_the_unwinder_of_a_cancellation_is_reported";
+    // Less and less stack left at the suspension: first there is room to unwind, then only to
+    // suspend, not to unwind; past that, not even to suspend. Every overflow is reported.
+    for gap in (2..32).rev().map(|k| k * 256) {
+        let Some(output) = run_child(&format!("unwinder:{gap}"), test, "kernel") else {
+            continue;
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() {
+            assert!(stderr.contains("unwound"), "{stderr}");
+            continue;
+        }
+        assert_coroutine_report(&output, "kernel");
+        if stderr.contains("suspended") {
+            return; // the overflow was in the unwinding: the case this test is for
+        }
+    }
+    panic!("no gap made the unwinding of a suspended coroutine overflow");
 }
 
 #[test]
