@@ -131,8 +131,10 @@ impl Builder {
     }
 }
 
+/// What [`Builder::async_def`] panics with when the stack cannot be made; a pinned call whose stack
+/// cannot be made panics with the same message on its pool thread (see `tokio/call.rs`).
 #[cold]
 #[track_caller]
-fn stack_failure(error: io::Error) -> ! {
+pub(crate) fn stack_failure(error: io::Error) -> ! {
     panic!("{error}; `Builder::try_async_def` returns this as an error instead")
 }
