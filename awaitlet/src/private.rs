@@ -47,6 +47,14 @@ pub mod testing {
         "default-stack"
     }
 
+    /// Makes `hook` run while the `spawn_pinned` pool starts, after it read its configured size and
+    /// before it is published. Returns whether it was set: only the first hook is.
+    #[doc(hidden)]
+    #[cfg(feature = "tokio")]
+    pub fn on_pool_start(hook: fn()) -> bool {
+        crate::tokio::on_pool_start(hook)
+    }
+
     /// Bytes of the running coroutine's stack below this call's frame, down to its guard page;
     /// `None` outside a coroutine body.
     #[doc(hidden)]
