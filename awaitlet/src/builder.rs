@@ -47,9 +47,14 @@ impl Builder {
     /// guard page.
     ///
     /// The memory is reserved, not committed: pages cost RAM only once the sync code has used
-    /// them, and a finished stack beyond what the per-thread pool keeps gives them back. Running off the end hits the guard page, never silent corruption: the process aborts
-    /// with a message that says a coroutine overflowed its stack and names this setting. If deep
-    /// recursion or large locals get there, raise it.
+    /// them, and a finished stack beyond what the per-thread pool keeps gives them back. Running
+    /// off the end hits the guard page, never silent corruption: the process aborts with a message
+    /// that says a coroutine overflowed its stack and names this setting (on Linux and Android; see
+    /// the README for other systems). If deep recursion or large locals get there, raise it.
+    ///
+    /// Printing a panic's backtrace takes stack too: with 16 KiB or less and `RUST_BACKTRACE=1`,
+    /// a panic on the coroutine, even one the sync code catches, can overflow while the panic
+    /// hook prints it.
     pub const fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
         self
