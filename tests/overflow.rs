@@ -12,7 +12,7 @@ mod common;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::task::Context;
 
 use awaitlet::{Builder, awaitlet};
@@ -38,9 +38,11 @@ const CHILD_GUARD: &str = "AWAITLET_OVERFLOW_GUARD";
 /// Both guard-page paths.
 const GUARDS: [&str; 2] = ["kernel", "mprotect"];
 
-/// The guard kind the `kernel` path must end up with here: `madvise` from Linux 6.13 on.
+/// The guard kind the `kernel` path must end up with here: `madvise` from Linux 6.13 on, except
+/// under an emulator (`AWAITLET_TEST_RUNNER`, see `common`): qemu-user only pretends to install
+/// such guard pages, and awaitlet must see through that.
 fn expected_guard_kind(guard: &str) -> &'static str {
-    if guard == "mprotect" {
+    if guard == "mprotect" || std::env::var_os("AWAITLET_TEST_RUNNER").is_some() {
         return "mprotect";
     }
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
@@ -62,6 +64,21 @@ fn recurse(depth: u64, limit: u64) -> u64 {
         return 0;
     }
     let below = recurse(depth + 1, limit);
+    black_box(&frame);
+    below + 1
+}
+
+/// Recurses until at most `gap` bytes of the coroutine stack are left, then suspends there for
+/// good: dropping the future must then unwind from that depth.
+fn descend_then_suspend(gap: usize) -> u64 {
+    let frame = [0u8; 64];
+    black_box(&frame);
+    let left = awaitlet::__private::testing::stack_left().expect("on a coroutine");
+    if left <= gap {
+        awaitlet!(std::future::pending::<()>());
+        return 0;
+    }
+    let below = descend_then_suspend(gap);
     black_box(&frame);
     below + 1
 }
@@ -124,6 +141,21 @@ fn run_child(case: &str, test_name: &str, guard: &str) -> Option<Output> {
                     assert!(poll.is_pending());
                     drop(fut);
                 }
+                unwinder if unwinder.starts_with("unwinder:") => {
+                    // Suspended close to the end of its stack, then dropped: the unwinder itself
+                    // starts down there, before any destructor names the frame.
+                    let gap = unwinder["unwinder:".len()..].parse().unwrap();
+                    let mut fut = Builder::new()
+                        .stack_size(64 * 1024)
+                        .async_def(move || descend_then_suspend(gap));
+                    let waker = std::task::Waker::noop();
+                    let poll = Pin::new(&mut fut).poll(&mut Context::from_waker(waker));
+                    assert!(poll.is_pending());
+                    eprintln!("suspended");
+                    drop(fut);
+                    eprintln!("unwound");
+                    std::process::exit(0);
+                }
                 "thread" => {
                     // Create (and finish) a coroutine first, so whatever handler the crate
                     // installs for its stacks is in place when the ordinary thread overflows.
@@ -140,7 +172,7 @@ fn run_child(case: &str, test_name: &str, guard: &str) -> Option<Output> {
         }
         return None;
     }
-    let output = Command::new(std::env::current_exe().unwrap())
+    let output = common::this_test_binary()
         .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
         .env(CHILD_CASE, case)
         .env(CHILD_GUARD, guard)
@@ -206,6 +238,28 @@ fn overflow_in_a_destructor_run_by_cancellation_is_reported() {
             assert_coroutine_report(&output, guard);
         }
     }
+}
+
+#[test]
+fn overflow_in_the_unwinder_of_a_cancellation_is_reported() {
+    let test = "overflow_in_the_unwinder_of_a_cancellation_is_reported";
+    // Less and less stack left at the suspension: first there is room to unwind, then only to
+    // suspend, not to unwind; past that, not even to suspend. Every overflow is reported.
+    for gap in (2..32).rev().map(|k| k * 256) {
+        let Some(output) = run_child(&format!("unwinder:{gap}"), test, "kernel") else {
+            continue;
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.success() {
+            assert!(stderr.contains("unwound"), "{stderr}");
+            continue;
+        }
+        assert_coroutine_report(&output, "kernel");
+        if stderr.contains("suspended") {
+            return; // the overflow was in the unwinding: the case this test is for
+        }
+    }
+    panic!("no gap made the unwinding of a suspended coroutine overflow");
 }
 
 #[test]

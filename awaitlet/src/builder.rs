@@ -47,9 +47,14 @@ impl Builder {
     /// guard page.
     ///
     /// The memory is reserved, not committed: pages cost RAM only once the sync code has used
-    /// them, and a finished stack beyond what the per-thread pool keeps gives them back. Running off the end hits the guard page, never silent corruption: the process aborts
-    /// with a message that says a coroutine overflowed its stack and names this setting. If deep
-    /// recursion or large locals get there, raise it.
+    /// them, and a finished stack beyond what the per-thread pool keeps gives them back. Running
+    /// off the end hits the guard page, never silent corruption: the process aborts with a message
+    /// that says a coroutine overflowed its stack and names this setting (on Linux and Android; see
+    /// the README for other systems). If deep recursion or large locals get there, raise it.
+    ///
+    /// Printing a panic's backtrace takes stack too: with 16 KiB or less and `RUST_BACKTRACE=1`,
+    /// a panic on the coroutine, even one the sync code catches, can overflow while the panic
+    /// hook prints it.
     pub const fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
         self
@@ -82,7 +87,8 @@ impl Builder {
     /// Like [`Builder::async_def`], but a stack that cannot be made is an error rather than a
     /// panic.
     ///
-    /// The error is `ErrorKind::InvalidInput` for a `stack_size` over 1 TiB, and otherwise says
+    /// The error is `ErrorKind::InvalidInput` for a `stack_size` over 1 TiB (1 GiB on 32-bit
+    /// targets), and otherwise says
     /// which limit of the process stood in the way and how to raise it: memory mappings
     /// (`vm.max_map_count`), address space (`RLIMIT_AS`, `RLIMIT_DATA`, or all of it), or memory
     /// (strict overcommit). Stacks are carved from shared reservations, so on Linux 6.13 and later
@@ -130,8 +136,10 @@ impl Builder {
     }
 }
 
+/// What [`Builder::async_def`] panics with when the stack cannot be made; a pinned call whose stack
+/// cannot be made panics with the same message on its pool thread (see `tokio/call.rs`).
 #[cold]
 #[track_caller]
-fn stack_failure(error: io::Error) -> ! {
+pub(crate) fn stack_failure(error: io::Error) -> ! {
     panic!("{error}; `Builder::try_async_def` returns this as an error instead")
 }

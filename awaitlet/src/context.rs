@@ -61,8 +61,8 @@ pub(crate) enum Current {
 }
 
 /// The slot's value in one word, so that saving, restoring and checking it are one load or store
-/// each: the frame pointer with the state in its two low bits, which are free because a `Frame`
-/// is aligned to at least 4 bytes.
+/// each: the frame pointer with the state in its three low bits, which are free because a `Frame`
+/// is aligned to 8 bytes (see [`Frame`]).
 ///
 /// `Running` is the bare pointer (tag 0), so the one check on `awaitlet!`'s fast path is whether
 /// both tag bits are clear; `Outside` is tag 3 with no pointer.
@@ -191,6 +191,10 @@ impl Drop for Restore {
 ///
 /// It lives in a local variable at the bottom of the coroutine stack (see `future.rs`), so its
 /// address is stable for as long as the body runs, and the slot names it only while the body runs.
+///
+/// Aligned to 8 bytes on every target, so that the slot's tag bits fit below its address: its
+/// fields alone make it 4-byte aligned on 32-bit targets.
+#[repr(align(8))]
 pub(crate) struct Frame {
     /// The coroutine's yielder; it lives at the very base of the same stack, below this frame.
     yielder: NonNull<AwaitletYielder>,
@@ -199,6 +203,10 @@ pub(crate) struct Frame {
     /// Whether `awaitlet!` was called at least once (for `assert_await_occurs`).
     awaited: Cell<bool>,
     /// Where the coroutine stack is, for the stack-overflow report.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(dead_code, reason = "only the Linux overflow report reads it")
+    )]
     stack: StackBounds,
     /// The tracing spans entered on this coroutine, exited while it is suspended.
     #[cfg(feature = "tracing")]
@@ -206,6 +214,10 @@ pub(crate) struct Frame {
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    allow(dead_code, reason = "only the Linux overflow report reads it")
+)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StackBounds {
     /// The lowest address: the start of the guard page.
@@ -217,6 +229,10 @@ pub(crate) struct StackBounds {
 }
 
 impl StackBounds {
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(dead_code, reason = "only the Linux overflow report reads it")
+    )]
     pub(crate) fn contains(&self, address: usize) -> bool {
         (self.limit..self.base).contains(&address)
     }
@@ -234,6 +250,10 @@ impl Frame {
         }
     }
 
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        allow(dead_code, reason = "only the Linux overflow report reads it")
+    )]
     pub(crate) fn stack(&self) -> StackBounds {
         self.stack
     }

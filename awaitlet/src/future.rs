@@ -28,6 +28,7 @@ use crate::Builder;
 use corosensei::stack::Stack as _;
 
 use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore, StackBounds};
+use crate::overflow;
 use crate::stack::{self, Stack};
 
 type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
@@ -74,8 +75,9 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 pub struct AsyncDef<R> {
     /// `None` once the body has returned and the stack went back to [`stack::recycle`].
     coroutine: Option<AwaitletCoroutine<R>>,
-    /// The `stack_size` the stack was made for, so it goes back to the right pool.
-    stack_size: usize,
+    /// Where the stack is, and the `stack_size` it was made for: the size sends it back to the
+    /// right pool, and the bounds name it in an overflow report while a cancellation unwinds it.
+    stack: StackBounds,
     /// Whether leaking a suspended coroutine is sound, which is when its captures are `'static`.
     /// Only read under `panic = "abort"`, where dropping must leak or abort.
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
@@ -98,8 +100,9 @@ impl<R> AsyncDef<R> {
         F: FnOnce() -> R + 'static,
         R: 'static,
     {
-        let entry = entry(body, builder, &stack);
-        Self::owning(Coroutine::with_stack(stack, entry), builder, true)
+        let bounds = bounds(builder, &stack);
+        let entry = entry(body, builder, bounds);
+        Self::owning(Coroutine::with_stack(stack, entry), bounds, true)
     }
 
     /// A future that runs a borrowing `body` on `stack`.
@@ -115,18 +118,19 @@ impl<R> AsyncDef<R> {
     where
         F: FnOnce() -> R,
     {
-        let entry = entry(body, builder, &stack);
+        let bounds = bounds(builder, &stack);
+        let entry = entry(body, builder, bounds);
         // corosensei needs `'static` only because a coroutine may outlive what its closure borrows.
         // SAFETY: our caller promises it does not: the future, which owns the coroutine, finishes
         // or is dropped (unwinding the stack) before the borrows end, and is never leaked.
         let coroutine = unsafe { Coroutine::with_stack_unchecked(stack, entry) };
-        Self::owning(coroutine, builder, false)
+        Self::owning(coroutine, bounds, false)
     }
 
-    fn owning(coroutine: AwaitletCoroutine<R>, builder: &Builder, may_leak: bool) -> Self {
+    fn owning(coroutine: AwaitletCoroutine<R>, stack: StackBounds, may_leak: bool) -> Self {
         AsyncDef {
             coroutine: Some(coroutine),
-            stack_size: builder.stack_size,
+            stack,
             may_leak,
             _stays: PhantomData,
         }
@@ -135,8 +139,17 @@ impl<R> AsyncDef<R> {
     /// Hands the stack of a finished coroutine back for reuse.
     fn finish(&mut self) {
         if let Some(coroutine) = self.coroutine.take() {
-            stack::recycle(self.stack_size, coroutine.into_stack());
+            stack::recycle(self.stack.size, coroutine.into_stack());
         }
+    }
+}
+
+/// Where `stack` is, made for the builder's `stack_size`.
+fn bounds(builder: &Builder, stack: &Stack) -> StackBounds {
+    StackBounds {
+        limit: stack.limit().get(),
+        base: stack.base().get(),
+        size: builder.stack_size,
     }
 }
 
@@ -144,17 +157,12 @@ impl<R> AsyncDef<R> {
 fn entry<F, R>(
     body: F,
     builder: &Builder,
-    stack: &Stack,
+    bounds: StackBounds,
 ) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R + use<F, R>
 where
     F: FnOnce() -> R,
 {
     let assert_await_occurs = builder.assert_await_occurs;
-    let bounds = StackBounds {
-        limit: stack.limit().get(),
-        base: stack.base().get(),
-        size: builder.stack_size,
-    };
     move |yielder, cx| {
         let frame = Frame::new(yielder, cx, bounds);
         frame.enter();
@@ -274,9 +282,12 @@ impl<R> AsyncDef<R> {
                 frame: None,
                 in_unwind: std::thread::panicking(),
             });
+            // Until the unwinding leaves the suspended `awaitlet!`, the slot names no frame: an
+            // overflow in the unwinder itself finds the stack here.
+            let _unwinding = overflow::Unwinding::enter(self.stack);
             coroutine.force_unwind();
         }
-        stack::recycle(self.stack_size, coroutine.into_stack());
+        stack::recycle(self.stack.size, coroutine.into_stack());
     }
 }
 

@@ -15,14 +15,30 @@
 //! std sets one up for the threads it starts; `prepare_thread` gives one to any other thread that
 //! maps a coroutine stack (an `AsyncDef` never leaves the thread that made it, so that is enough).
 //!
+//! The slot names no coroutine while a dropped one starts to unwind: its frame is on the stack
+//! being unwound, and the unwinder runs before any destructor there. A coroutine suspended near
+//! the end of its stack can overflow right then, in the unwinder, so [`Unwinding`] names that
+//! stack for as long as the drop unwinds it.
+//!
 //! Only Linux and Android report it this way; elsewhere an overflow still hits the guard page.
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use self::linux::prepare_thread;
+pub(crate) use self::linux::{Unwinding, prepare_thread};
 
 /// Elsewhere the guard page still stops an overflow, without the message.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 pub(crate) fn prepare_thread() {}
+
+/// Elsewhere nothing reports an overflow, so nothing needs to know which stack is unwound.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) struct Unwinding;
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+impl Unwinding {
+    pub(crate) fn enter(_stack: crate::context::StackBounds) -> Self {
+        Unwinding
+    }
+}
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod linux {
@@ -32,7 +48,7 @@ mod linux {
 
     use libc::{c_int, c_void, siginfo_t};
 
-    use crate::context::{self, Current};
+    use crate::context::{self, Current, StackBounds};
 
     /// Bytes of the alternate signal stack this module maps for threads that have none.
     const ALT_STACK_SIZE: usize = 64 * 1024;
@@ -66,6 +82,30 @@ mod linux {
     thread_local! {
         static CHECKED: Cell<bool> = const { Cell::new(false) };
         static OWN_ALT_STACK: AltStack = const { AltStack(Cell::new(None)) };
+        /// The stack of the coroutine whose `AsyncDef` drop is unwinding it on this thread.
+        static UNWINDING: Cell<Option<StackBounds>> = const { Cell::new(None) };
+    }
+
+    /// Names a coroutine stack being unwound by a drop, until dropped itself; nested drops (a
+    /// destructor on that stack dropping another suspended `AsyncDef`) name theirs in turn.
+    pub(crate) struct Unwinding {
+        previous: Option<StackBounds>,
+    }
+
+    impl Unwinding {
+        #[inline]
+        pub(crate) fn enter(stack: StackBounds) -> Self {
+            Unwinding {
+                previous: UNWINDING.replace(Some(stack)),
+            }
+        }
+    }
+
+    impl Drop for Unwinding {
+        #[inline]
+        fn drop(&mut self) {
+            UNWINDING.set(self.previous);
+        }
     }
 
     /// Makes sure a coroutine stack overflow on this thread is reported: installs the handler
@@ -152,22 +192,29 @@ mod linux {
         forward(signal, info, context);
     }
 
-    /// The `stack_size` of the coroutine running on this thread, if `address` is in its stack.
+    /// The `stack_size` of the coroutine running on this thread, or being unwound by a drop on
+    /// it, if `address` is in its stack.
     fn overflowed_coroutine(address: usize) -> Option<usize> {
-        // The slot is a `const` thread-local without a destructor: reading it is a plain load.
-        let (Current::Running(frame)
-        | Current::Polling(frame)
-        | Current::Cancelling {
-            frame: Some(frame), ..
-        }) = context::current()
-        else {
-            return None;
+        // Both are `const` thread-locals without a destructor: reading them is a plain load.
+        let running = match context::current() {
+            Current::Running(frame)
+            | Current::Polling(frame)
+            | Current::Cancelling {
+                frame: Some(frame), ..
+            } => {
+                // SAFETY: the slot names a frame only while its coroutine runs on this thread
+                // (see `context.rs`), and a fault on this thread interrupted exactly that code,
+                // so the frame, on the coroutine stack above the faulting page, is alive and not
+                // being written.
+                Some(unsafe { frame.as_ref() }.stack())
+            }
+            _ => None,
         };
-        // SAFETY: the slot names a frame only while its coroutine runs on this thread (see
-        // `context.rs`), and a fault on this thread interrupted exactly that code, so the frame,
-        // on the coroutine stack above the faulting page, is alive and not being written.
-        let stack = unsafe { frame.as_ref() }.stack();
-        stack.contains(address).then_some(stack.size)
+        [running, UNWINDING.get()]
+            .into_iter()
+            .flatten()
+            .find(|stack| stack.contains(address))
+            .map(|stack| stack.size)
     }
 
     /// Writes the overflow message to stderr without allocating.

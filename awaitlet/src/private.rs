@@ -47,6 +47,31 @@ pub mod testing {
         "default-stack"
     }
 
+    /// Makes `hook` run while the `spawn_pinned` pool starts, after it read its configured size and
+    /// before it is published. Returns whether it was set: only the first hook is.
+    #[doc(hidden)]
+    #[cfg(feature = "tokio")]
+    pub fn on_pool_start(hook: fn()) -> bool {
+        crate::tokio::on_pool_start(hook)
+    }
+
+    /// Bytes of the running coroutine's stack below this call's frame, down to its guard page;
+    /// `None` outside a coroutine body.
+    #[doc(hidden)]
+    #[inline(never)]
+    pub fn stack_left() -> Option<usize> {
+        let frame = crate::context::running()?;
+        // SAFETY: the slot names a frame only while its coroutine runs, and this code runs on it.
+        let stack = unsafe { frame.as_ref() }.stack();
+        let here = core::ptr::addr_of!(stack).addr();
+        // A slab stack's limit is the start of its guard page (see `stack/slab.rs`).
+        #[cfg(unix)]
+        let bottom = stack.limit + crate::stack::slab::page_size();
+        #[cfg(not(unix))]
+        let bottom = stack.limit;
+        Some(here.saturating_sub(bottom))
+    }
+
     /// Makes the headroom check take `max` as the limit on memory mappings, in place of
     /// `vm.max_map_count`, which a test cannot lower.
     #[doc(hidden)]

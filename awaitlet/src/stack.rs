@@ -63,9 +63,13 @@ pub(crate) type Stack = corosensei::stack::DefaultStack;
 /// says otherwise: 1 MiB, corosensei's default, comfortable for ordinary sync code.
 pub const DEFAULT_STACK_SIZE: usize = 1024 * 1024;
 
-/// The largest `stack_size` accepted; more is certainly a mistake and would overflow the
-/// page-rounding arithmetic further down.
-const MAX_STACK_SIZE: usize = 1 << 40;
+/// The largest `stack_size` accepted, 1 TiB (1 GiB on 32-bit targets, a quarter of all their
+/// address space); more is certainly a mistake and would overflow the page-rounding arithmetic
+/// further down.
+#[cfg(target_pointer_width = "64")]
+const MAX_STACK_SIZE: (usize, &str) = (1 << 40, "1 TiB");
+#[cfg(not(target_pointer_width = "64"))]
+const MAX_STACK_SIZE: (usize, &str) = (1 << 30, "1 GiB");
 
 /// How many finished stacks a thread keeps as they are, dirty pages and all.
 pub(crate) const HOT_CAPACITY: usize = 16;
@@ -82,6 +86,7 @@ pub(crate) const POOL_CAPACITY: usize = if cfg!(all(unix, target_pointer_width =
 
 /// Bytes at the top of a stack that stay resident when it joins the pool past the hot tier:
 /// where ordinary sync code runs, so the common case takes no page fault on reuse.
+#[cfg(unix)]
 const KEEP_RESIDENT: usize = 16 * 1024;
 
 /// A finished stack, with the `stack_size` it was mapped for.
@@ -175,10 +180,11 @@ fn map(size: usize) -> io::Result<Stack> {
     // Before a coroutine can run on this thread, make sure its overflow will be reported. A stack
     // taken from the pool was made on this thread earlier, so this has run already.
     crate::overflow::prepare_thread();
-    if size > MAX_STACK_SIZE {
+    let (max, max_text) = MAX_STACK_SIZE;
+    if size > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("awaitlet stack_size of {size} bytes is larger than the maximum of 1 TiB"),
+            format!("awaitlet stack_size of {size} bytes is larger than the maximum of {max_text}"),
         ));
     }
     #[cfg(unix)]

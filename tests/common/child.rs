@@ -3,7 +3,7 @@
 //! naming the case; the child runs the case and the parent checks its output.
 
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Names the case a child process runs.
@@ -21,7 +21,7 @@ pub fn case() -> Option<String> {
 /// Runs `test` of this binary in a child process with `case` and the variables `env`, and
 /// returns its output. Panics if the child has not exited after two minutes, after killing it.
 pub fn run(test: &str, case: &str, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(std::env::current_exe().expect("the test binary's path"));
+    let mut command = super::this_test_binary();
     command
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(CASE, case)

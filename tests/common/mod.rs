@@ -258,6 +258,23 @@ impl Drop for SendCounted {
     }
 }
 
+/// A command that runs this test binary again, through the runner named by
+/// `AWAITLET_TEST_RUNNER` if it is set (an emulator such as `qemu-aarch64 -L /usr/aarch64-linux-gnu`,
+/// as cargo's runner for a foreign target: without it, the binary could not be executed).
+pub fn this_test_binary() -> std::process::Command {
+    let binary = std::env::current_exe().expect("the test binary's path");
+    let runner = std::env::var("AWAITLET_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut command = std::process::Command::new(program);
+            command.args(words).arg(binary);
+            command
+        }
+        None => std::process::Command::new(binary),
+    }
+}
+
 /// The name of the thread this runs on.
 pub fn thread_name() -> String {
     std::thread::current()

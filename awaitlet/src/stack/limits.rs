@@ -62,6 +62,10 @@ pub(super) fn fit(
 }
 
 /// One limit, as measured now.
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    allow(dead_code, reason = "measured on Linux and Android only")
+)]
 #[derive(Debug)]
 enum Limit {
     /// `vm.max_map_count` and the mappings in use.
@@ -78,6 +82,10 @@ enum Limit {
     },
 }
 
+#[cfg_attr(
+    not(any(target_os = "linux", target_os = "android")),
+    allow(dead_code, reason = "measured on Linux and Android only")
+)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Resource {
     AddressSpace,

@@ -108,7 +108,7 @@ pub(crate) fn force_mprotect() -> bool {
         || GUARD_KIND.load(Ordering::Relaxed) == encoded
 }
 
-/// Tries `MADV_GUARD_INSTALL` on a page of its own.
+/// Tries `MADV_GUARD_INSTALL` on a page of its own, and checks that the page is then guarded.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn detect_guard_kind() -> GuardKind {
     let page = page_size();
@@ -128,7 +128,8 @@ fn detect_guard_kind() -> GuardKind {
         return GuardKind::Mprotect;
     }
     // SAFETY: `probe` is a page this function just mapped and nothing else uses.
-    let installed = unsafe { libc::madvise(probe, page, MADV_GUARD_INSTALL) } == 0;
+    let installed = unsafe { libc::madvise(probe, page, MADV_GUARD_INSTALL) } == 0
+        && kernel_refuses_to_read(probe);
     // SAFETY: the same page, unmapped once; unmapping removes the guard with it.
     unsafe { libc::munmap(probe, page) };
     if installed {
@@ -136,6 +137,28 @@ fn detect_guard_kind() -> GuardKind {
     } else {
         GuardKind::Mprotect
     }
+}
+
+/// Whether a system call that reads `page` fails with `EFAULT`, as it does for a guard page.
+///
+/// `madvise` answering 0 is not enough: qemu-user answers every advice it does not know with
+/// success and does nothing, and a stack overflow there would then run on into the stack below.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn kernel_refuses_to_read(page: *mut libc::c_void) -> bool {
+    let mut pipe = [0; 2];
+    // SAFETY: `pipe` has room for the two descriptors.
+    if unsafe { libc::pipe(pipe.as_mut_ptr()) } != 0 {
+        return false; // out of descriptors: cannot tell, so trust `mprotect` instead
+    }
+    // SAFETY: writing one byte from `page`, which is mapped: a guard page only makes the kernel's
+    // read of it fail. The pipe is empty, so the write cannot block.
+    let written = unsafe { libc::write(pipe[1], page, 1) };
+    let refused = written == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EFAULT);
+    for fd in pipe {
+        // SAFETY: both descriptors were opened above, and are closed once, here.
+        unsafe { libc::close(fd) };
+    }
+    refused
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]

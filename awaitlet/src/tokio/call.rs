@@ -15,12 +15,14 @@
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::Builder;
+use crate::builder::{self, Builder};
 use crate::future::AsyncDef;
+use crate::stack;
 use crate::tokio::join::{JoinError, Shared};
 
 /// One call: the closure until the first poll, then the coroutine running it.
@@ -60,16 +62,17 @@ where
     /// Starts the coroutine on the first poll, then resumes it.
     fn resume(&mut self, cx: &mut Context<'_>) -> Poll<Result<R, JoinError>> {
         if let Stage::Queued(_) = self.stage {
+            // The stack first, while the stage still owns the closure: if it cannot be made, the
+            // call ends through `end`, which drops the closure (whose captures' destructors may
+            // panic) and still completes the handle and the load count.
+            let stack = match stack::allocate(self.builder.stack_size) {
+                Ok(stack) => stack,
+                Err(error) => return Poll::Ready(Err(stack_failure(error))),
+            };
             let Stage::Queued(f) = core::mem::replace(&mut self.stage, Stage::Ended) else {
                 unreachable!()
             };
-            match self.builder.try_async_def(f) {
-                Ok(coroutine) => self.stage = Stage::Running(coroutine),
-                // What `Builder::async_def` would panic with, given to the caller as that panic.
-                Err(error) => {
-                    return Poll::Ready(Err(JoinError::panic(Box::new(error.to_string()))));
-                }
-            }
+            self.stage = Stage::Running(AsyncDef::new(&self.builder, stack, f));
         }
         let Stage::Running(coroutine) = &mut self.stage else {
             unreachable!("a pinned call resumed after it ended")
@@ -80,6 +83,16 @@ where
             Err(payload) => Poll::Ready(Err(JoinError::panic(payload))),
         }
     }
+}
+
+/// A stack that cannot be made fails the call as it fails [`Builder::async_def`]: with a panic,
+/// so that the panic hook reports it on stderr as it would there (a `send` caller resumes the
+/// payload without running the hook again), caught here to be the call's outcome.
+#[cold]
+fn stack_failure(error: io::Error) -> JoinError {
+    // The error is dropped by the panic, not observed after it.
+    let panicked = catch_unwind(AssertUnwindSafe(|| builder::stack_failure(error)));
+    JoinError::panic(panicked.unwrap_err())
 }
 
 impl<F, R> PinnedCall<F, R> {

@@ -68,6 +68,17 @@
 //! process exits, the pool threads stop where they are, like every thread: a call suspended then
 //! is not unwound, and the destructors on its stack do not run.
 //!
+//! # `fork`
+//!
+//! A child process made by `fork` gets a copy of the parent's memory but only the thread that
+//! called `fork`: if the pool had started in the parent, the child has the pool without its
+//! threads. So in such a child, `spawn_pinned` and every `#[async_def(send)]` call panic with a
+//! message saying that the pool's threads do not survive `fork`, instead of waiting forever for a
+//! thread that is not there; a handle from before the fork never completes in the child.
+//! The pool is not started again: a child of a multi-threaded process should not rely on much
+//! more than exec'ing a program. A plain `#[async_def]` works in the child as anywhere, and a
+//! child forked before the pool's first use starts a pool of its own on its first pinned call.
+//!
 //! # Compared with the thread bridge
 //!
 //! `tokio::task::spawn_blocking` with `Handle::block_on` also runs sync code from `Send` code, but
@@ -86,6 +97,7 @@ mod pool;
 mod watchdog;
 
 pub use self::join::{JoinError, JoinHandle};
+pub(crate) use self::pool::on_start as on_pool_start;
 pub use self::pool::{PoolStarted, pool_size, set_pool_size};
 pub use self::watchdog::set_blocked_warning;
 pub use crate::sync_io::tokio::SyncIo;
@@ -119,12 +131,15 @@ use crate::Builder;
 ///
 /// A panic in `f` ends the call with a [`JoinError`] that carries the payload, reported on the
 /// pool thread by the panic hook, as for any panic. If the coroutine's stack cannot be mapped,
-/// the call ends with a `JoinError` whose panic payload is the `String` that
-/// [`async_def`](crate::async_def()) would have panicked with.
+/// the call panics there just as [`async_def`](crate::async_def()) would, with the same message
+/// (the hook prints it), and ends with a `JoinError` whose panic payload is that `String`; `f` is
+/// then dropped on the pool thread, and if one of its captures panics in its destructor, that
+/// panic is the `JoinError`'s payload instead.
 ///
 /// # Panics
 ///
-/// When the pool cannot be started, on first use (out of memory, or a limit on threads).
+/// When the pool cannot be started, on first use (out of memory, or a limit on threads), and in a
+/// child process forked after the pool started (see [`fork`](self#fork)).
 pub fn spawn_pinned<F, R>(f: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
@@ -148,7 +163,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// When the pool cannot be started, on first use.
+    /// When the pool cannot be started, on first use, and in a child process forked after it
+    /// started (see [`fork`](self#fork)).
     #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub fn spawn_pinned<F, R>(self, f: F) -> JoinHandle<R>
     where

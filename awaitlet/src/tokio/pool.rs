@@ -8,11 +8,15 @@
 //! The pool starts on first use and lives as long as the process: its threads are never joined.
 //! When the process exits they stop wherever they are, like any thread still running then, so
 //! coroutines suspended on them at that point are not unwound.
+//!
+//! A child process made by `fork` inherits the pool but none of its threads: a call sent there
+//! would wait forever. So a fork handler marks the child, and every pinned call in it panics
+//! with a message that says so.
 
 use core::fmt;
 use std::io;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
 
@@ -27,8 +31,16 @@ pub(crate) type Job = Box<dyn FnOnce(&'static AtomicUsize) + Send>;
 static POOL: OnceLock<Pool> = OnceLock::new();
 
 /// The size set by [`set_pool_size`] before the pool started. Also held while the pool starts,
-/// so that a size set concurrently with the first call is either used or refused, never lost.
+/// until it is published in [`POOL`], so that a size set concurrently with the first call is
+/// either used or refused, never lost.
 static CONFIGURED_SIZE: Mutex<Option<NonZeroUsize>> = Mutex::new(None);
+
+/// Set in a child process forked after the pool started, where the pool has no threads.
+static FORKED: AtomicBool = AtomicBool::new(false);
+
+/// Run while the pool starts, between reading the configured size and publishing the pool (tests
+/// only: they call `set_pool_size` from another thread there).
+static START_HOOK: OnceLock<fn()> = OnceLock::new();
 
 struct Pool {
     threads: Box<[PoolThread]>,
@@ -65,17 +77,66 @@ pub(crate) fn submit(job: Job) {
 ///
 /// # Panics
 ///
-/// When a thread or its runtime cannot be created (out of memory, or a limit on threads).
+/// When a thread or its runtime cannot be created (out of memory, or a limit on threads), and in
+/// a child process forked after the pool started.
 fn pool() -> &'static Pool {
-    POOL.get_or_init(|| {
-        let configured = CONFIGURED_SIZE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+    // Checked first: in such a child even the start lock may be held by a thread it lacks.
+    if FORKED.load(Ordering::Relaxed) {
+        panic!(
+            "`awaitlet::tokio::spawn_pinned` called in a process forked after its thread pool \
+             started: the pool's threads do not survive `fork`, so the call could never run; \
+             make the first pinned call after forking, or use a plain `#[async_def]` here"
+        );
+    }
+    POOL.get().unwrap_or_else(start)
+}
+
+#[cold]
+fn start() -> &'static Pool {
+    // Before anything else: a child forked from here on finds the pool started, or starting, on
+    // threads it does not have.
+    watch_fork();
+    // Held until the pool is published: a concurrent `set_pool_size` either stored its size
+    // before, and it is used here, or finds the pool, and is refused unless the sizes agree.
+    let configured = CONFIGURED_SIZE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let pool = POOL.get_or_init(|| {
         let size = configured.map_or_else(default_size, NonZeroUsize::get);
+        if let Some(hook) = START_HOOK.get() {
+            hook();
+        }
         Pool::start(size).unwrap_or_else(|error| {
             panic!("failed to start the `awaitlet::tokio::spawn_pinned` thread pool: {error}")
         })
-    })
+    });
+    drop(configured);
+    pool
+}
+
+/// Marks a child forked from now on as one whose pool has no threads.
+fn watch_fork() {
+    #[cfg(unix)]
+    {
+        extern "C" fn in_child() {
+            FORKED.store(true, Ordering::Relaxed);
+        }
+        static REGISTER: std::sync::Once = std::sync::Once::new();
+        REGISTER.call_once(|| {
+            // SAFETY: `in_child` only stores to an atomic, which is async-signal-safe, as a
+            // handler that runs in the child of a multi-threaded process must be; it is a plain
+            // `extern "C"` fn that lives as long as the process. Registering it has no other
+            // precondition, and a failure (out of memory) only leaves a forked child to hang as
+            // it would without it.
+            unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+        });
+    }
+}
+
+/// Makes `hook` run while the pool starts, before it is published (tests only). Returns whether
+/// it was set: only the first hook is.
+pub(crate) fn on_start(hook: fn()) -> bool {
+    START_HOOK.set(hook).is_ok()
 }
 
 fn default_size() -> usize {
