@@ -199,7 +199,8 @@
 //! - **Per-call context.** With the `tracing` feature, spans follow their coroutine (see
 //!   Features). A `send` call sees its caller's span, but not its task-locals or its clock:
 //!   `tokio::time::pause` does not reach the pool's runtimes. Test such code through a plain
-//!   `#[async_def]` fn on the test's own runtime.
+//!   `#[async_def]` fn on the test's own runtime, or start the pool's runtimes paused with
+//!   `awaitlet::tokio::set_pool_runtime`.
 // The `tokio` module only exists with its feature; without it, its links point at docs.rs.
 #![cfg_attr(
     not(feature = "tokio"),

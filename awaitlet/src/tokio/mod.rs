@@ -98,7 +98,7 @@ mod watchdog;
 
 pub use self::join::{JoinError, JoinHandle};
 pub(crate) use self::pool::on_start as on_pool_start;
-pub use self::pool::{PoolStarted, pool_size, set_pool_size};
+pub use self::pool::{PoolStarted, pool_size, set_pool_runtime, set_pool_size};
 pub use self::watchdog::set_blocked_warning;
 pub use crate::sync_io::tokio::SyncIo;
 

@@ -35,6 +35,11 @@ static POOL: OnceLock<Pool> = OnceLock::new();
 /// either used or refused, never lost.
 static CONFIGURED_SIZE: Mutex<Option<NonZeroUsize>> = Mutex::new(None);
 
+/// What [`set_pool_runtime`] gave: makes the runtime builder of each pool thread. Read and
+/// written only under `CONFIGURED_SIZE`'s lock, so that it too is used or refused, never lost.
+type MakeRuntime = Box<dyn Fn() -> tokio::runtime::Builder + Send + Sync>;
+static CONFIGURED_RUNTIME: Mutex<Option<MakeRuntime>> = Mutex::new(None);
+
 /// Set in a child process forked after the pool started, where the pool has no threads.
 static FORKED: AtomicBool = AtomicBool::new(false);
 
@@ -106,7 +111,10 @@ fn start() -> &'static Pool {
         if let Some(hook) = START_HOOK.get() {
             hook();
         }
-        Pool::start(size).unwrap_or_else(|error| {
+        let make_runtime = CONFIGURED_RUNTIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Pool::start(size, make_runtime.as_deref()).unwrap_or_else(|error| {
             panic!("failed to start the `awaitlet::tokio::spawn_pinned` thread pool: {error}")
         })
     });
@@ -144,9 +152,12 @@ fn default_size() -> usize {
 }
 
 impl Pool {
-    fn start(size: usize) -> io::Result<Pool> {
+    fn start(
+        size: usize,
+        make_runtime: Option<&(dyn Fn() -> tokio::runtime::Builder + Send + Sync)>,
+    ) -> io::Result<Pool> {
         let threads = (0..size)
-            .map(PoolThread::start)
+            .map(|index| PoolThread::start(index, make_runtime))
             .collect::<io::Result<Vec<_>>>()?;
         Ok(Pool {
             threads: threads.into_boxed_slice(),
@@ -155,11 +166,20 @@ impl Pool {
 }
 
 impl PoolThread {
-    fn start(index: usize) -> io::Result<PoolThread> {
+    fn start(
+        index: usize,
+        make_runtime: Option<&(dyn Fn() -> tokio::runtime::Builder + Send + Sync)>,
+    ) -> io::Result<PoolThread> {
+        let mut builder = match make_runtime {
+            Some(make_runtime) => make_runtime(),
+            None => {
+                let mut builder = tokio::runtime::Builder::new_current_thread();
+                builder.enable_all();
+                builder
+            }
+        };
         // Built here rather than on the new thread, so that a failure is reported to the caller.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = builder.build()?;
         let (jobs, receiver) = mpsc::unbounded_channel();
         let load: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
         thread::Builder::new()
@@ -204,6 +224,7 @@ pub fn set_pool_size(threads: usize) -> Result<(), PoolStarted> {
     match POOL.get() {
         Some(pool) if pool.threads.len() != threads.get() => Err(PoolStarted {
             size: pool.threads.len(),
+            setting: "set_pool_size",
         }),
         Some(_) => Ok(()),
         None => {
@@ -211,6 +232,64 @@ pub fn set_pool_size(threads: usize) -> Result<(), PoolStarted> {
             Ok(())
         }
     }
+}
+
+/// Sets how each pool thread builds its tokio runtime, before the pool starts.
+///
+/// By default each thread of the pool of [`spawn_pinned`](crate::tokio::spawn_pinned) drives
+/// `Builder::new_current_thread().enable_all().build()`, with a clock of its own. `make` is called
+/// once per pool thread, on the thread that starts the pool, and the builder it returns is built
+/// there. Enable whatever the sync code uses (`enable_all()`); a current-thread builder keeps each
+/// call's `tokio::spawn` on its own pool thread.
+///
+/// The one use this is made for: tests of `#[async_def(send)]` code with a paused clock. A pool
+/// runtime started paused (tokio's `test-util` feature) advances its clock whenever it has nothing
+/// else to do, as `#[tokio::test(start_paused = true)]` does for the test's own runtime, so a
+/// five-minute `sleep` in a `send` body returns at once. Like [`set_pool_size`], it must be called
+/// before the first pinned call of the process, so in a test binary whose tests share one pool,
+/// call it first thing in every test (a later call after the pool started returns the error).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[awaitlet::async_def(send)]
+/// fn retry_later() -> u32 {
+///     awaitlet::awaitlet!(tokio::time::sleep(Duration::from_secs(300)));
+///     7
+/// }
+///
+/// # #[tokio::main] async fn main() {
+/// // Requires tokio's `test-util` feature, for `start_paused`.
+/// let _ = awaitlet::tokio::set_pool_runtime(|| {
+///     let mut builder = tokio::runtime::Builder::new_current_thread();
+///     builder.enable_all().start_paused(true);
+///     builder
+/// });
+/// assert_eq!(retry_later().await, 7); // at once, not in five minutes
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// [`PoolStarted`] when the pool has already started: its threads keep the runtimes they have.
+pub fn set_pool_runtime<F>(make: F) -> Result<(), PoolStarted>
+where
+    F: Fn() -> tokio::runtime::Builder + Send + Sync + 'static,
+{
+    // The start lock: the pool either starts after this, with `make`, or had started before.
+    let _configured = CONFIGURED_SIZE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(pool) = POOL.get() {
+        return Err(PoolStarted {
+            size: pool.threads.len(),
+            setting: "set_pool_runtime",
+        });
+    }
+    *CONFIGURED_RUNTIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(make));
+    Ok(())
 }
 
 /// How many threads the pool of [`spawn_pinned`](crate::tokio::spawn_pinned) has, or will start
@@ -227,10 +306,13 @@ pub fn pool_size() -> usize {
     }
 }
 
-/// The error of [`set_pool_size`]: the pool had already started, with another size.
+/// The error of [`set_pool_size`] and [`set_pool_runtime`]: the pool had already started (with
+/// another size, for `set_pool_size`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolStarted {
     size: usize,
+    /// The function that came too late, for the message.
+    setting: &'static str,
 }
 
 impl PoolStarted {
@@ -244,9 +326,9 @@ impl fmt::Display for PoolStarted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the `spawn_pinned` pool has already started with {} threads; call `set_pool_size` \
-             before the first `spawn_pinned` or `#[async_def(send)]` call",
-            self.size
+            "the `spawn_pinned` pool has already started with {} threads; call `{}` before the \
+             first `spawn_pinned` or `#[async_def(send)]` call",
+            self.size, self.setting
         )
     }
 }
