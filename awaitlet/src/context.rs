@@ -15,10 +15,15 @@
 //!
 //! Nesting needs nothing more: an `AsyncDef` polled by an `awaitlet!` on another coroutine saves
 //! `Polling`, runs its own coroutine with its own frame, and puts `Polling` back.
+//!
+//! A portal's frame (see `portal.rs`) is the exception to the second rule: it carries a waker of
+//! its own, so a poll on its stack never needs the poller's context, and its `awaitlet!` keeps
+//! the slot at `Running` while it polls. An `awaitlet!` inside that poll then suspends the
+//! coroutine in the middle of it.
 
 use core::cell::Cell;
 use core::ptr::NonNull;
-use core::task::Context;
+use core::task::{Context, Waker};
 
 use corosensei::Yielder;
 
@@ -193,6 +198,9 @@ pub(crate) struct Frame {
     awaited: Cell<bool>,
     /// Where the coroutine stack is, for the stack-overflow report.
     stack: StackBounds,
+    /// A portal's stable waker, which every poll on this coroutine uses in place of the poller's
+    /// context; `None` for an `async_def`.
+    portal: Option<Waker>,
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
@@ -213,13 +221,26 @@ impl StackBounds {
 }
 
 impl Frame {
-    pub(crate) fn new(yielder: &AwaitletYielder, cx: ContextPtr, stack: StackBounds) -> Self {
+    /// A frame for a coroutine; `portal` is a portal's stable waker (see `portal.rs`).
+    pub(crate) fn new(
+        yielder: &AwaitletYielder,
+        cx: ContextPtr,
+        stack: StackBounds,
+        portal: Option<Waker>,
+    ) -> Self {
         Frame {
             yielder: NonNull::from(yielder),
             cx: Cell::new(cx),
             awaited: Cell::new(false),
             stack,
+            portal,
         }
+    }
+
+    /// A portal's stable waker, or `None` when this is an `async_def`'s frame.
+    #[inline(always)]
+    pub(crate) fn portal_waker(&self) -> Option<&Waker> {
+        self.portal.as_ref()
     }
 
     pub(crate) fn stack(&self) -> StackBounds {
