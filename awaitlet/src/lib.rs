@@ -230,6 +230,32 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// borrow (see [`AsyncDef`]); every type parameter of the fn, and every `impl Trait` argument, gets an implied `'static`
 /// bound (a type parameter of an enclosing `impl` needs its own).
 ///
+/// On an `async fn`, the body runs in a [`portal`](portal()): it may `.await` as usual, and
+/// call sync code that awaits with `awaitlet!`, handing it borrowed locals. The arguments follow
+/// the same rules.
+///
+/// ```
+/// use awaitlet::{async_def, awaitlet};
+///
+/// // Unchanged sync layer with borrowed state; its bottom awaits.
+/// fn count_words(seen: &mut usize, line: &str) -> usize {
+///     *seen += awaitlet!(async { line.split_whitespace().count() });
+///     *seen
+/// }
+///
+/// #[async_def]
+/// async fn api(lines: Vec<String>) -> usize {
+///     let mut seen = 0;
+///     for line in &lines {
+///         futures::future::ready(()).await;
+///         count_words(&mut seen, line);
+///     }
+///     seen
+/// }
+///
+/// assert_eq!(futures::executor::block_on(api(vec!["a b".into(), "c".into()])), 3);
+/// ```
+///
 /// Arguments: `#[async_def(stack_size = N, assert_await_occurs, send, crate = path)]`.
 /// `stack_size` and `assert_await_occurs` are the settings of [`Builder`]; `crate = path` names
 /// this crate where it is re-exported or renamed; `send` (feature `tokio`) makes the future
@@ -246,6 +272,13 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// // becomes
 /// async fn api(n: u32) -> u32 {
 ///     ::awaitlet::Builder::new().async_def(move || -> u32 { body }).await
+/// }
+///
+/// #[async_def]
+/// async fn api(n: u32) -> u32 { body }
+/// // becomes
+/// async fn api(n: u32) -> u32 {
+///     ::awaitlet::Builder::new().portal(async move { body }).await
 /// }
 ///
 /// #[async_def(send)]

@@ -1,11 +1,10 @@
 use awaitlet::async_def;
 
-#[async_def]
+#[async_def(send)]
 async fn answer() -> u32 {
-    42
+    async { 42 }.await
 }
 
 fn main() {
-    // No cascade: the fn is still emitted as an `async fn`.
     let _: u32 = futures::executor::block_on(answer());
 }
