@@ -125,7 +125,8 @@ fn expand(item: ItemFn, args: AsyncDefArgs) -> TokenStream {
     quote!(#(#attrs)* #vis #sig #block)
 }
 
-/// The statements of an `#[async_def(send)]` fn: the body's closure goes to `spawn_send`, and each
+/// The statements of an `#[async_def(send)]` fn: the body's closure goes to `spawn_send` (for an
+/// `async fn`, a closure that makes the body's future goes to `spawn_send_portal`), and each
 /// argument binding reaches it through `sendable`, so that one that is not `Send` is one error, at
 /// the argument.
 ///
@@ -160,8 +161,19 @@ fn expand_send(
     };
     let spawn = private(output);
     let marker = quote_spanned!(send=> ());
-    let call = quote_spanned! {output=>
-        #spawn::spawn_send(#marker, #alias::builder() #settings, move || #returns { #(#unwrap)* #body })
+    let call = if sig.asyncness.is_some() {
+        // The closure makes the body's future on the pool thread; only the closure is `Send`.
+        let future_output = portal_output_type(&sig.output);
+        quote_spanned! {output=>
+            #spawn::spawn_send_portal(#marker, #alias::builder() #settings, move || {
+                #(#unwrap)*
+                #alias::returns::<#future_output, _>(async move { #body })
+            })
+        }
+    } else {
+        quote_spanned! {output=>
+            #spawn::spawn_send(#marker, #alias::builder() #settings, move || #returns { #(#unwrap)* #body })
+        }
     };
     quote_spanned! {body_span=>
         use #krate::__private as #alias;

@@ -34,8 +34,6 @@ const RC_RECEIVER_SEND: &str = "`#[async_def(send)]` needs a `Send` receiver, an
 const AWAIT: &str = "`.await` cannot be used in an `#[async_def]` fn, whose body is sync code \
                      running on a coroutine; use `awaitlet!(future)` instead, or make it an \
                      `async fn`, whose body runs in a portal";
-const SEND_ASYNC_FN: &str = "`#[async_def(send)]` cannot be applied to an `async fn` yet; \
-                             remove `send`, or `async` and await with `awaitlet!`";
 
 /// Checks `item` against every rule, returning all the problems found combined into one error.
 pub(crate) fn validate(item: &ItemFn, args: &AsyncDefArgs) -> syn::Result<()> {
@@ -44,11 +42,8 @@ pub(crate) fn validate(item: &ItemFn, args: &AsyncDefArgs) -> syn::Result<()> {
     check_qualifiers(&item.sig, &mut errors);
     check_generics(&item.sig, &mut errors);
     check_inputs(&item.sig, &mut errors);
-    if let Some(send) = args.send {
+    if args.send.is_some() {
         check_send_receiver(&item.sig, &mut errors);
-        if item.sig.asyncness.is_some() {
-            errors.push(send, SEND_ASYNC_FN);
-        }
     }
     // An `async fn`'s body runs in a portal, where `.await` is at home.
     if item.sig.asyncness.is_none() {

@@ -262,7 +262,10 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// `Send`, by running the body through [`tokio::spawn_pinned`] on a pool thread: every argument
 /// and the return type must then be `Send`. A panic in the body then resumes in the awaiter, as
 /// without `send`; dropping the future cancels the call, whose coroutine is unwound on its pool
-/// thread soon after the drop returns (see [`tokio`]).
+/// thread soon after the drop returns (see [`tokio`]). On an `async fn`, `send` makes the body's
+/// future on the pool thread and polls it there in a portal
+/// ([`tokio::spawn_pinned_portal`]), so the body may hold `!Send` values across `.await`: only
+/// the arguments and the output cross threads.
 ///
 /// # Equivalent code
 ///
@@ -294,7 +297,8 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
     not(feature = "tokio"),
     doc = "",
     doc = "[`tokio`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/index.html",
-    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html"
+    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html",
+    doc = "[`tokio::spawn_pinned_portal`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned_portal.html"
 )]
 #[doc(inline)]
 pub use awaitlet_macros::async_def;

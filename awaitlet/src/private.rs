@@ -28,7 +28,7 @@ pub fn returns<R, F: core::future::Future<Output = R>>(future: F) -> F {
 
 /// What `#[async_def(send)]` expands to.
 #[doc(hidden)]
-pub use crate::send::{Sendable, sendable, spawn_send};
+pub use crate::send::{Sendable, sendable, spawn_send, spawn_send_portal};
 /// Switches for awaitlet's own tests, which exercise paths a given machine would not take.
 #[doc(hidden)]
 pub mod testing {

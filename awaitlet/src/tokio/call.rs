@@ -1,4 +1,5 @@
-//! [`PinnedCall`]: the task that runs one `spawn_pinned` call on its pool thread.
+//! [`PinnedCall`]: the task that runs one `spawn_pinned` or `spawn_pinned_portal` call on its pool
+//! thread.
 //!
 //! ```text
 //!   queued ──first poll──▶ running ──body returns / panics──▶ completed (Ok / Err(panic))
@@ -15,6 +16,7 @@
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +24,48 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::Builder;
 use crate::future::AsyncDef;
 use crate::tokio::join::{JoinError, Shared};
+
+/// What a pinned call runs, made into a coroutine on its first poll, on the pool thread.
+pub(crate) trait Start: 'static {
+    type Output: 'static;
+
+    /// The coroutine, or the error of a stack that cannot be made.
+    fn start(self, builder: Builder) -> io::Result<AsyncDef<Self::Output>>;
+}
+
+/// Sync code, as `spawn_pinned` runs it: `async_def(f)`.
+pub(crate) struct SyncBody<F>(pub(crate) F);
+
+impl<F, R> Start for SyncBody<F>
+where
+    F: FnOnce() -> R + 'static,
+    R: 'static,
+{
+    type Output = R;
+
+    fn start(self, builder: Builder) -> io::Result<AsyncDef<R>> {
+        builder.try_async_def(self.0)
+    }
+}
+
+/// A future made on the pool thread, as `spawn_pinned_portal` runs it: in a portal.
+pub(crate) struct PortalBody<F>(pub(crate) F);
+
+impl<F, Fut> Start for PortalBody<F>
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Output = Fut::Output;
+
+    fn start(self, builder: Builder) -> io::Result<AsyncDef<Fut::Output>> {
+        let make = self.0;
+        // The future is made inside the portal, so that a panic in `make` ends the call as a
+        // panic of its body does.
+        builder.try_portal(async move { make().await })
+    }
+}
 
 /// One call: the closure until the first poll, then the coroutine running it.
 pub(crate) struct PinnedCall<F, R> {
@@ -40,8 +84,7 @@ enum Stage<F, R> {
 
 impl<F, R> PinnedCall<F, R>
 where
-    F: FnOnce() -> R + 'static,
-    R: 'static,
+    F: Start<Output = R>,
 {
     pub(crate) fn new(
         builder: Builder,
@@ -63,7 +106,7 @@ where
             let Stage::Queued(f) = core::mem::replace(&mut self.stage, Stage::Ended) else {
                 unreachable!()
             };
-            match self.builder.try_async_def(f) {
+            match f.start(self.builder) {
                 Ok(coroutine) => self.stage = Stage::Running(coroutine),
                 // What `Builder::async_def` would panic with, given to the caller as that panic.
                 Err(error) => {
@@ -102,8 +145,7 @@ impl<F, R> Unpin for PinnedCall<F, R> {}
 
 impl<F, R> Future for PinnedCall<F, R>
 where
-    F: FnOnce() -> R + 'static,
-    R: 'static,
+    F: Start<Output = R>,
 {
     type Output = ();
 
