@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | [`portals`] | `awaitlet!` mid-poll in a portal; `.await` in a portal; a portal round trip | native `.await` in a task; the `async_def` round trip |
 //! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
@@ -30,6 +31,7 @@ pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;
+pub mod portals;
 pub mod tasks;
 
 /// A current-thread tokio runtime without I/O or time drivers (see the crate docs).
@@ -256,6 +258,15 @@ mod tests {
         let local = LocalSet::new();
         pending_once::under_awaitlet(&runtime, &local, 100);
         pending_once::native(&runtime, &local, 100);
+    }
+
+    #[test]
+    fn the_portal_workloads_run() {
+        let runtime = current_thread_runtime();
+        let local = LocalSet::new();
+        portals::awaitlet_mid_poll(&runtime, &local, 100);
+        portals::native_in_portal(&runtime, &local, 100);
+        portals::roundtrip(&runtime, &local, 100);
     }
 
     #[test]
