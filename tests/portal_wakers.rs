@@ -156,3 +156,61 @@ fn a_portal_moved_between_tokio_tasks_completes_in_the_second() {
     });
     assert_eq!(value, 3);
 }
+
+#[test]
+fn a_wake_from_another_thread_reaches_the_task_that_polled_last() {
+    let (sender, receiver) = futures::channel::oneshot::channel::<u32>();
+    let mut fut = portal(async move { awaitlet!(receiver).expect("sent") });
+    let (first, second) = (CountingWaker::new(), CountingWaker::new());
+    assert!(poll_with(&mut fut, &first).is_pending());
+    assert!(poll_with(&mut fut, &second).is_pending());
+    std::thread::spawn(move || sender.send(6).expect("the portal is waiting"))
+        .join()
+        .expect("the sending thread");
+    assert_eq!((first.wakes(), second.wakes()), (0, 1));
+    assert_eq!(poll_with(&mut fut, &second), Poll::Ready(6));
+}
+
+#[test]
+fn a_waker_kept_after_the_portal_finished_is_harmless() {
+    // A future may keep the portal's waker past the portal's end, and wake it from anywhere.
+    let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let keeper = Rc::clone(&kept);
+    let mut fut = portal(std::future::poll_fn(move |cx| {
+        *keeper.borrow_mut() = Some(cx.waker().clone());
+        Poll::Ready(1)
+    }));
+    let waker = CountingWaker::new();
+    assert_eq!(poll_with(&mut fut, &waker), Poll::Ready(1));
+    drop(fut);
+    let stable = kept.borrow_mut().take().expect("the future kept the waker");
+    // On this thread the last poller is woken, spuriously; from another, nobody: the portal
+    // never suspended, so it never stored a waker for other threads.
+    stable.wake_by_ref();
+    std::thread::spawn(move || stable.wake())
+        .join()
+        .expect("the waking thread");
+    assert_eq!(waker.wakes(), 1);
+}
+
+#[test]
+fn a_wake_from_another_thread_before_the_first_suspension_is_delivered() {
+    // The first poll hands the waker to a thread that wakes it at once, before the portal has
+    // suspended even once: the wake must still reach the poller.
+    let mut woken = false;
+    let mut fut = portal(std::future::poll_fn(move |cx| {
+        if woken {
+            return Poll::Ready(2);
+        }
+        woken = true;
+        let waker = cx.waker().clone();
+        std::thread::spawn(move || waker.wake())
+            .join()
+            .expect("the waking thread");
+        Poll::Pending
+    }));
+    let waker = CountingWaker::new();
+    assert!(poll_with(&mut fut, &waker).is_pending());
+    assert_eq!(waker.wakes(), 1, "the early wake was lost");
+    assert_eq!(poll_with(&mut fut, &waker), Poll::Ready(2));
+}

@@ -115,7 +115,7 @@ impl<R> AsyncDef<R> {
     {
         // The one allocation of a portal: the cell, shared by its stable waker (on the coroutine
         // stack, in the frame) and this future, which updates it.
-        let cell = Arc::new(WakerCell::default());
+        let cell = Arc::new(WakerCell::new());
         let waker = Waker::from(Arc::clone(&cell));
         let entry = entry(
             move |frame| portal::run(frame, future),
@@ -274,7 +274,12 @@ impl<R> Future for AsyncDef<R> {
             coroutine.resume(context::erase(cx))
         };
         match result {
-            CoroutineResult::Yield(()) => Poll::Pending,
+            CoroutineResult::Yield(()) => {
+                if let Some(cell) = &this.portal {
+                    cell.suspended(cx.waker());
+                }
+                Poll::Pending
+            }
             CoroutineResult::Return(output) => {
                 this.finish();
                 Poll::Ready(output)
