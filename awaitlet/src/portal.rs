@@ -80,8 +80,12 @@ impl WakerCell {
         }
     }
 
+    /// Whether this is the owner thread. Never while thread-locals are being destroyed, when
+    /// `thread_id` cannot tell threads apart: a portal made then has no owner, and takes the
+    /// paths of other threads throughout.
     fn on_owner(&self) -> bool {
-        thread_id() == self.owner
+        let id = thread_id();
+        id != 0 && id == self.owner
     }
 
     /// Records the waker of the poll that is about to resume the portal. Nothing but a
@@ -185,8 +189,8 @@ impl Drop for ClearOnDrop<'_> {
     }
 }
 
-/// A number for the current thread, unique for the life of the process (0 while the thread's
-/// locals are being destroyed, which no owner has).
+/// A number for the current thread, unique for the life of the process; 0, shared by every such
+/// thread, while the thread's locals are being destroyed.
 #[inline]
 fn thread_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
