@@ -1,5 +1,6 @@
 //! The hot paths allocate nothing: no heap allocation per `awaitlet!`, and none per `async_def`
-//! round trip once this thread's stack pool is warm, and none per call of the adapters (`SyncIo`
+//! round trip once this thread's stack pool is warm, one per portal (its waker cell) and none per
+//! poll of it, and none per call of the adapters (`SyncIo`
 //! over tokio's and the `futures-io` traits, `awaitlet::iter`).
 //!
 //! A counting global allocator sees every heap allocation of this test binary; each test counts
@@ -106,6 +107,43 @@ fn a_round_trip_with_a_warm_pool_allocates_nothing() {
         counted, 0,
         "heap allocations during 1,000 async_def round trips"
     );
+}
+
+/// Awaits a pending-once future from sync code: called from a portal's async code.
+fn sync_await() -> u32 {
+    awaitlet!(PendingOnce(false))
+}
+
+#[test]
+fn a_portal_allocates_its_waker_cell_once_and_nothing_per_poll() {
+    let builder = Builder::new().stack_size(64 * 1024);
+    run(builder.portal(PendingOnce(false)));
+    // A real waker, whose clones are counted: the portal must not clone it per poll either.
+    let waker = std::sync::Arc::new(Wakes).into();
+    let mut cx = Context::from_waker(&waker);
+    let counted = allocations_during(|| {
+        let mut portal = std::pin::pin!(builder.portal(async {
+            let mut total = 0;
+            for _ in 0..1_000 {
+                total += PendingOnce(false).await; // native `.await`, pending once
+                total += sync_await(); // `awaitlet!` in the middle of the portal's poll
+            }
+            total
+        }));
+        while portal.as_mut().poll(&mut cx).is_pending() {}
+    });
+    // The waker was allocated before the count began.
+    assert_eq!(
+        counted, 1,
+        "heap allocations of a portal with 2,000 suspensions (one expected: its waker cell)"
+    );
+}
+
+/// A waker whose wakes do nothing but which is a real `Arc`, unlike `Waker::noop`.
+struct Wakes;
+
+impl std::task::Wake for Wakes {
+    fn wake(self: std::sync::Arc<Self>) {}
 }
 
 /// An endless source and sink of bytes that is pending (waking itself) on every other poll, over

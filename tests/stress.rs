@@ -1,5 +1,10 @@
-//! A randomized stress suite: trees of nested `async_def`s that await, panic, get cancelled at
-//! random points or get leaked, checked against a model of what each tree must do.
+//! A randomized stress suite: trees of nested `async_def`s and portals that await, panic, get
+//! cancelled at random points or get leaked, checked against a model of what each tree must do.
+//!
+//! A portal node runs the same steps from its future's async code: some await natively, the
+//! others run the async_def's sync step code inside a poll (an `async` block or a hand-written
+//! `poll`), so its `awaitlet!`s suspend the portal mid-poll, and a cancellation unwinds through
+//! those polls. Portals and async_defs nest inside each other both ways.
 //!
 //! For every generated tree the test checks that
 //!
@@ -39,6 +44,8 @@ struct Node {
     /// Unique in its tree; the panic payload of a `Panic` step names it.
     id: u32,
     stack_size: usize,
+    /// Runs as a portal rather than an async_def.
+    portal: bool,
     steps: Vec<Step>,
 }
 
@@ -70,6 +77,7 @@ fn node_strategy() -> impl Strategy<Value = Node> {
     .prop_map(|steps| Node {
         id: 0,
         stack_size: 0,
+        portal: false,
         steps,
     });
     let tree = leaf.prop_recursive(4, 40, 4, |inner| {
@@ -87,6 +95,7 @@ fn node_strategy() -> impl Strategy<Value = Node> {
         .prop_map(|steps| Node {
             id: 0,
             stack_size: 0,
+            portal: false,
             steps,
         })
     });
@@ -96,12 +105,13 @@ fn node_strategy() -> impl Strategy<Value = Node> {
     })
 }
 
-/// Gives every node its id, in the order the body meets them, and a stack size of 64, 128 or 256
-/// KiB (a panic unwinding through a debug build needs a few dozen KiB).
+/// Gives every node its id, in the order the body meets them, a stack size of 64, 128 or 256 KiB
+/// (a panic unwinding through a debug build needs a few dozen KiB), and its kind.
 fn number(node: &mut Node, next: &mut u32, seed: u64) {
     node.id = *next;
     *next += 1;
     node.stack_size = [64, 128, 256][(seed.rotate_left(*next) % 3) as usize] * 1024;
+    node.portal = seed.rotate_right(*next) % 2 == 1;
     for step in &mut node.steps {
         match step {
             Step::Child(child)
@@ -271,46 +281,82 @@ impl Drop for Live {
 /// The coroutine that runs `node`.
 fn coroutine(node: Node, ledger: Shared) -> AsyncDef<u64> {
     let captured = Tracked::new(&ledger, node.id);
-    Builder::new()
-        .stack_size(node.stack_size)
-        .async_def(move || {
-            let _captured = captured;
-            let _live = Live::enter(&ledger, node.id, node.stack_size);
-            let mut sum = 0;
-            // Set when a `catch_unwind` caught this coroutine's cancellation (the forced unwind of a
-            // dropped `AsyncDef`) rather than a planned panic. The body then goes on as such code
-            // would, to its next `awaitlet!`, which must go on unwinding; it does not panic, since a
-            // panic during cancellation comes out of `drop`.
-            let mut cancelled = false;
-            for step in node.steps {
+    let builder = Builder::new().stack_size(node.stack_size);
+    if node.portal {
+        return builder.portal(portal_body(node, ledger, captured));
+    }
+    builder.async_def(move || {
+        let _captured = captured;
+        let _live = Live::enter(&ledger, node.id, node.stack_size);
+        let mut sum = 0;
+        // Set when a `catch_unwind` caught this coroutine's cancellation (the forced unwind of a
+        // dropped `AsyncDef`) rather than a planned panic. The body then goes on as such code
+        // would, to its next `awaitlet!`, which must go on unwinding; it does not panic, since a
+        // panic during cancellation comes out of `drop`.
+        let mut cancelled = false;
+        for step in node.steps {
+            sum += run_step(node.id, step, &ledger, &mut cancelled);
+        }
+        sum
+    })
+}
+
+/// A portal node's future: each step awaited natively (an `Await` at an even index), run by
+/// sync code in an `async` block, or by sync code in a hand-written `poll`, in turn.
+async fn portal_body(node: Node, ledger: Shared, captured: Tracked) -> u64 {
+    let _captured = captured;
+    let _live = Live::enter(&ledger, node.id, node.stack_size);
+    let mut sum = 0;
+    let mut cancelled = false;
+    for (index, step) in node.steps.into_iter().enumerate() {
+        sum += match (index % 3, step) {
+            (0, Step::Await(n)) => {
                 let _held = Tracked::new(&ledger, node.id);
-                match step {
-                    Step::Await(n) => sum += awaitlet!(pending_then(usize::from(n), u64::from(n))),
-                    Step::Panic if cancelled => {}
-                    Step::Panic => std::panic::panic_any(format!("node {}", node.id)),
-                    Step::Child(child) => sum += awaitlet!(coroutine(child, Rc::clone(&ledger))),
-                    Step::CatchChild(child) => {
-                        let child = coroutine(child, Rc::clone(&ledger));
-                        match catch_unwind(AssertUnwindSafe(|| awaitlet!(child))) {
-                            Ok(value) => sum += value,
-                            Err(payload) if planned(&*payload) => sum += CAUGHT,
-                            Err(_) => cancelled = true,
-                        }
-                    }
-                    Step::CancelChild(child, polls) => {
-                        let child = coroutine(child, Rc::clone(&ledger));
-                        sum += awaitlet!(AtMost::new(child, polls)).unwrap_or(0);
-                    }
-                    Step::LeakChild(child) => {
-                        let id = child.id;
-                        let child = coroutine(child, Rc::clone(&ledger));
-                        sum += awaitlet!(LeakIfPending::new(child, id, Rc::clone(&ledger)))
-                            .unwrap_or(0);
-                    }
+                pending_then(usize::from(n), u64::from(n)).await
+            }
+            (1, step) => {
+                let mut step = Some(step);
+                std::future::poll_fn(|_| {
+                    let step = step.take().expect("polled once");
+                    Poll::Ready(run_step(node.id, step, &ledger, &mut cancelled))
+                })
+                .await
+            }
+            (_, step) => async { run_step(node.id, step, &ledger, &mut cancelled) }.await,
+        };
+    }
+    sum
+}
+
+/// Runs one step of `node` from sync code, with a value held across it.
+fn run_step(node: u32, step: Step, ledger: &Shared, cancelled: &mut bool) -> u64 {
+    let _held = Tracked::new(ledger, node);
+    match step {
+        Step::Await(n) => awaitlet!(pending_then(usize::from(n), u64::from(n))),
+        Step::Panic if *cancelled => 0,
+        Step::Panic => std::panic::panic_any(format!("node {node}")),
+        Step::Child(child) => awaitlet!(coroutine(child, Rc::clone(ledger))),
+        Step::CatchChild(child) => {
+            let child = coroutine(child, Rc::clone(ledger));
+            match catch_unwind(AssertUnwindSafe(|| awaitlet!(child))) {
+                Ok(value) => value,
+                Err(payload) if planned(&*payload) => CAUGHT,
+                Err(_) => {
+                    *cancelled = true;
+                    0
                 }
             }
-            sum
-        })
+        }
+        Step::CancelChild(child, polls) => {
+            let child = coroutine(child, Rc::clone(ledger));
+            awaitlet!(AtMost::new(child, polls)).unwrap_or(0)
+        }
+        Step::LeakChild(child) => {
+            let id = child.id;
+            let child = coroutine(child, Rc::clone(ledger));
+            awaitlet!(LeakIfPending::new(child, id, Rc::clone(ledger))).unwrap_or(0)
+        }
+    }
 }
 
 /// Polls a future at most `polls` times, then drops it: `Some(output)` if it finished first.

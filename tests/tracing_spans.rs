@@ -491,3 +491,48 @@ fn instrument_on_either_side_of_async_def_makes_one_span_per_call() {
     }
     assert_eq!(check_own_spans(TEST, None), 8);
 }
+
+/// Sync code that awaits twice, logging after each.
+fn await_twice(test: &'static str) {
+    for _ in 0..2 {
+        awaitlet!(common::yield_now());
+        info!(test, call = 0u64, "resumed");
+    }
+}
+
+#[test]
+fn a_span_entered_in_a_poll_on_a_portals_stack_is_exited_while_the_portal_is_suspended() {
+    const TEST: &str = "portal";
+    install();
+    let outer = info_span!("poller", test = TEST, call = 0u64);
+    let _outer = outer.enter();
+    // `Instrument` enters its span for the length of each poll; the portal suspends in the middle
+    // of one, inside that span.
+    let future = async { await_twice(TEST) }.instrument(info_span!(
+        "instrumented",
+        test = TEST,
+        call = 0u64
+    ));
+    let mut portal = pin!(awaitlet::portal(future));
+    let mut polls = 0;
+    loop {
+        let poll = common::poll_once(portal.as_mut());
+        polls += 1;
+        assert_eq!(Span::current().id(), outer.id(), "after poll {polls}");
+        info!(test = TEST, call = 0u64, "between polls");
+        if poll.is_ready() {
+            break;
+        }
+    }
+    assert_eq!(polls, 3);
+    let chains: Vec<Vec<&str>> = events_of(TEST)
+        .iter()
+        .map(|record| record.chain.iter().map(|(name, _)| *name).collect())
+        .collect();
+    let (poller, inside) = (vec!["poller"], vec!["poller", "instrumented"]);
+    assert_eq!(
+        chains,
+        [&poller, &inside, &poller, &inside, &poller].map(Clone::clone)
+    );
+    assert_no_violations(TEST);
+}

@@ -10,6 +10,20 @@
 //! }
 //! ```
 //!
+//! On an `async fn`, the body becomes an `async move` block polled in a portal, where `.await`
+//! and `awaitlet!` both work:
+//!
+//! ```ignore
+//! #[async_def]
+//! async fn api(n: u32) -> io::Result<u32> { body }
+//! // becomes
+//! async fn api(n: u32) -> io::Result<u32> {
+//!     ::awaitlet::__private::builder()
+//!         .portal(::awaitlet::__private::returns::<io::Result<u32>, _>(async move { body }))
+//!         .await
+//! }
+//! ```
+//!
 //! Only `asyncness` changes in the signature (plus implied `'static` bounds, see
 //! [`require_static`]); every other token keeps the user's span. The body becomes a `move`
 //! closure, so `return` and `?` keep their meaning and the arguments move onto the coroutine.
@@ -90,20 +104,29 @@ fn expand(item: ItemFn, args: AsyncDefArgs) -> TokenStream {
     let settings = quote!(#stack_size #assert_await_occurs);
     let returns = closure_return_type(&sig.output);
     require_static(&mut sig);
-    sig.asyncness = Some(Token![async](sig.fn_token.span));
-    let run = match args.send {
-        None => quote_spanned! {body_span=>
+    let run = match (args.send, sig.asyncness) {
+        (None, None) => quote_spanned! {body_span=>
             #krate::__private::builder() #settings
                 .async_def(move || #returns { #body })
                 .await
         },
-        Some(send) => expand_send(&mut sig, send, &krate, settings, returns, body, body_span),
+        (None, Some(_)) => {
+            let output = portal_output_type(&sig.output);
+            quote_spanned! {body_span=>
+                #krate::__private::builder() #settings
+                    .portal(#krate::__private::returns::<#output, _>(async move { #body }))
+                    .await
+            }
+        }
+        (Some(send), _) => expand_send(&mut sig, send, &krate, settings, returns, body, body_span),
     };
+    sig.asyncness = Some(Token![async](sig.fn_token.span));
     let block = braced(body_span, quote!(#(#inner_attrs)* #run));
     quote!(#(#attrs)* #vis #sig #block)
 }
 
-/// The statements of an `#[async_def(send)]` fn: the body's closure goes to `spawn_send`, and each
+/// The statements of an `#[async_def(send)]` fn: the body's closure goes to `spawn_send` (for an
+/// `async fn`, a closure that makes the body's future goes to `spawn_send_portal`), and each
 /// argument binding reaches it through `sendable`, so that one that is not `Send` is one error, at
 /// the argument.
 ///
@@ -138,8 +161,19 @@ fn expand_send(
     };
     let spawn = private(output);
     let marker = quote_spanned!(send=> ());
-    let call = quote_spanned! {output=>
-        #spawn::spawn_send(#marker, #alias::builder() #settings, move || #returns { #(#unwrap)* #body })
+    let call = if sig.asyncness.is_some() {
+        // The closure makes the body's future on the pool thread; only the closure is `Send`.
+        let future_output = portal_output_type(&sig.output);
+        quote_spanned! {output=>
+            #spawn::spawn_send_portal(#marker, #alias::builder() #settings, move || {
+                #(#unwrap)*
+                #alias::returns::<#future_output, _>(async move { #body })
+            })
+        }
+    } else {
+        quote_spanned! {output=>
+            #spawn::spawn_send(#marker, #alias::builder() #settings, move || #returns { #(#unwrap)* #body })
+        }
     };
     quote_spanned! {body_span=>
         use #krate::__private as #alias;
@@ -213,6 +247,18 @@ fn closure_return_type(output: &ReturnType) -> Option<TokenStream> {
     match output {
         ReturnType::Type(arrow, ty) if !ImplTraits::any(ty) => Some(quote!(#arrow #ty)),
         _ => None,
+    }
+}
+
+/// The output type of an `async fn` body's future, for `returns::<R, _>`, which tells rustc the
+/// type the body's `async` block returns (an `async` block cannot be annotated like a closure),
+/// so that `?` converts errors as it does in the fn. `_` for an `impl Trait` output, which cannot
+/// be named there (the fn's own return type still constrains it).
+fn portal_output_type(output: &ReturnType) -> TokenStream {
+    match output {
+        ReturnType::Type(_, ty) if !ImplTraits::any(ty) => quote!(#ty),
+        ReturnType::Type(..) => quote!(_),
+        ReturnType::Default => quote!(()),
     }
 }
 

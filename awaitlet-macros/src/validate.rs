@@ -12,7 +12,6 @@ use syn::{
 use crate::args::AsyncDefArgs;
 use crate::item::ItemFn;
 
-const ASYNC_FN: &str = "`#[async_def]` expects a non-async fn; remove `async`";
 const CONST_FN: &str = "`#[async_def]` cannot be applied to a `const fn`";
 const EXTERN_FN: &str = "`#[async_def]` cannot be applied to an `extern` fn; remove the ABI";
 const VARIADIC_FN: &str = "`#[async_def]` cannot be applied to a variadic fn";
@@ -33,7 +32,8 @@ const RC_RECEIVER_SEND: &str = "`#[async_def(send)]` needs a `Send` receiver, an
                                 never `Send`: the body runs on another thread; take \
                                 `self: Arc<Self>` instead";
 const AWAIT: &str = "`.await` cannot be used in an `#[async_def]` fn, whose body is sync code \
-                     running on a coroutine; use `awaitlet!(future)` instead";
+                     running on a coroutine; use `awaitlet!(future)` instead, or make it an \
+                     `async fn`, whose body runs in a portal";
 
 /// Checks `item` against every rule, returning all the problems found combined into one error.
 pub(crate) fn validate(item: &ItemFn, args: &AsyncDefArgs) -> syn::Result<()> {
@@ -45,7 +45,10 @@ pub(crate) fn validate(item: &ItemFn, args: &AsyncDefArgs) -> syn::Result<()> {
     if args.send.is_some() {
         check_send_receiver(&item.sig, &mut errors);
     }
-    check_body(item, &mut errors);
+    // An `async fn`'s body runs in a portal, where `.await` is at home.
+    if item.sig.asyncness.is_none() {
+        check_body(item, &mut errors);
+    }
     errors.finish()
 }
 
@@ -64,9 +67,6 @@ pub(crate) fn is_async_def(attr: &Attribute) -> bool {
 }
 
 fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
-    if let Some(token) = &sig.asyncness {
-        errors.push(token.span, ASYNC_FN);
-    }
     if let Some(token) = &sig.constness {
         errors.push(token.span, CONST_FN);
     }

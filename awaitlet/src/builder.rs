@@ -1,5 +1,6 @@
 //! [`Builder`]: the knobs of an `async_def`, and the fallible way to make one.
 
+use core::future::Future;
 use std::io;
 
 use crate::future::AsyncDef;
@@ -113,6 +114,44 @@ impl Builder {
         Ok(AsyncDef::new(&self, stack, f))
     }
 
+    /// Creates a [`portal`](crate::portal()) that polls `future` on a coroutine configured by this
+    /// builder.
+    ///
+    /// With `assert_await_occurs`, finishing without a single `awaitlet!` call on the portal's
+    /// stack panics.
+    ///
+    /// # Panics
+    ///
+    /// When the stack cannot be mapped (see [`Builder::try_portal`]).
+    #[track_caller]
+    pub fn portal<F>(self, future: F) -> AsyncDef<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let stack = stack::allocate(self.stack_size).unwrap_or_else(|error| stack_failure(error));
+        AsyncDef::portal(&self, stack, future)
+    }
+
+    /// Like [`Builder::portal`], but a stack that cannot be made is an error rather than a panic,
+    /// the error of [`Builder::try_async_def`].
+    ///
+    /// ```
+    /// let fut = awaitlet::Builder::new()
+    ///     .stack_size(64 * 1024)
+    ///     .try_portal(async { 6 * 7 })
+    ///     .expect("mapping a coroutine stack");
+    /// assert_eq!(futures::executor::block_on(fut), 42);
+    /// ```
+    pub fn try_portal<F>(self, future: F) -> io::Result<AsyncDef<F::Output>>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let stack = stack::allocate(self.stack_size)?;
+        Ok(AsyncDef::portal(&self, stack, future))
+    }
+
     /// Like [`Builder::async_def`] for a closure that borrows.
     ///
     /// # Safety
@@ -141,5 +180,8 @@ impl Builder {
 #[cold]
 #[track_caller]
 pub(crate) fn stack_failure(error: io::Error) -> ! {
-    panic!("{error}; `Builder::try_async_def` returns this as an error instead")
+    panic!(
+        "{error}; `Builder::try_async_def` and `Builder::try_portal` return this as an error \
+         instead"
+    )
 }

@@ -15,10 +15,15 @@
 //!
 //! Nesting needs nothing more: an `AsyncDef` polled by an `awaitlet!` on another coroutine saves
 //! `Polling`, runs its own coroutine with its own frame, and puts `Polling` back.
+//!
+//! A portal's frame (see `portal.rs`) is the exception to the second rule: it carries a waker of
+//! its own, so a poll on its stack never needs the poller's context, and its `awaitlet!` keeps
+//! the slot at `Running` while it polls. An `awaitlet!` inside that poll then suspends the
+//! coroutine in the middle of it.
 
 use core::cell::Cell;
 use core::ptr::NonNull;
-use core::task::Context;
+use core::task::{Context, Waker};
 
 use corosensei::Yielder;
 
@@ -211,6 +216,9 @@ pub(crate) struct Frame {
     /// The tracing spans entered on this coroutine, exited while it is suspended.
     #[cfg(feature = "tracing")]
     spans: crate::spans::Spans,
+    /// A portal's stable waker, which every poll on this coroutine uses in place of the poller's
+    /// context; `None` for an `async_def`.
+    portal: Option<Waker>,
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
@@ -239,15 +247,28 @@ impl StackBounds {
 }
 
 impl Frame {
-    pub(crate) fn new(yielder: &AwaitletYielder, cx: ContextPtr, stack: StackBounds) -> Self {
+    /// A frame for a coroutine; `portal` is a portal's stable waker (see `portal.rs`).
+    pub(crate) fn new(
+        yielder: &AwaitletYielder,
+        cx: ContextPtr,
+        stack: StackBounds,
+        portal: Option<Waker>,
+    ) -> Self {
         Frame {
             yielder: NonNull::from(yielder),
             cx: Cell::new(cx),
             awaited: Cell::new(false),
             stack,
+            portal,
             #[cfg(feature = "tracing")]
             spans: crate::spans::Spans::default(),
         }
+    }
+
+    /// A portal's stable waker, or `None` when this is an `async_def`'s frame.
+    #[inline(always)]
+    pub(crate) fn portal_waker(&self) -> Option<&Waker> {
+        self.portal.as_ref()
     }
 
     #[cfg_attr(
@@ -258,10 +279,17 @@ impl Frame {
         self.stack
     }
 
-    /// Makes this frame the one `awaitlet!` finds. Called on the coroutine, at its start.
+    /// Called on the coroutine, first thing: makes this frame the one `awaitlet!` finds.
+    pub(crate) fn start(&self) {
+        self.enter();
+        self.resumed();
+    }
+
+    /// Makes this frame the one `awaitlet!` finds: at the start, and after a suspension where the
+    /// caller does not poll again at once (a portal's loop, see `portal.rs`).
+    #[inline]
     pub(crate) fn enter(&self) {
         set(Current::Running(NonNull::from(self)));
-        self.resumed();
     }
 
     /// Called on the coroutine whenever it starts running again: at its start, after a

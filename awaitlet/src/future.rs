@@ -19,8 +19,9 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 use corosensei::{Coroutine, CoroutineResult};
 
@@ -29,6 +30,7 @@ use corosensei::stack::Stack as _;
 
 use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore, StackBounds};
 use crate::overflow;
+use crate::portal::{self, WakerCell};
 use crate::stack::{self, Stack};
 
 type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
@@ -36,8 +38,9 @@ type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
 /// A future that runs sync code on its own stack, suspending wherever that code calls
 /// [`awaitlet!`](crate::awaitlet!).
 ///
-/// Made by [`async_def`](crate::async_def()), [`Builder`](crate::Builder) and
-/// [`#[async_def]`](macro@crate::async_def) fns. Awaiting it returns what the sync code returns.
+/// Made by [`async_def`](crate::async_def()), [`portal`](crate::portal()),
+/// [`Builder`](crate::Builder) and [`#[async_def]`](macro@crate::async_def) fns. Awaiting it
+/// returns what the sync code (or the portal's future) returns.
 ///
 /// - **Not `Send`, not `Sync`.** The coroutine stack may hold `!Send` values (an `Rc`, a
 ///   `MutexGuard`, a `RefCell` borrow of a thread-local) across an `awaitlet!`, and compiled code
@@ -82,6 +85,8 @@ pub struct AsyncDef<R> {
     /// Only read under `panic = "abort"`, where dropping must leak or abort.
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
     may_leak: bool,
+    /// A portal's waker cell, told the poller's waker at every poll; `None` for an `async_def`.
+    portal: Option<Arc<WakerCell>>,
     /// The stack may hold `!Send` and `!Sync` values: see the type docs.
     _stays: PhantomData<dyn CoroutineStackStaysOnItsThread>,
 }
@@ -101,8 +106,30 @@ impl<R> AsyncDef<R> {
         R: 'static,
     {
         let bounds = bounds(builder, &stack);
-        let entry = entry(body, builder, bounds);
+        let entry = entry(move |_| body(), builder, bounds, None);
         Self::owning(Coroutine::with_stack(stack, entry), bounds, true)
+    }
+
+    /// A portal: a future that polls `future` on `stack` (see `portal.rs`).
+    pub(crate) fn portal<F>(builder: &Builder, stack: Stack, future: F) -> Self
+    where
+        F: Future<Output = R> + 'static,
+        R: 'static,
+    {
+        // The one allocation of a portal: the cell, shared by its stable waker (on the coroutine
+        // stack, in the frame) and this future, which updates it.
+        let cell = Arc::new(WakerCell::new());
+        let waker = Waker::from(Arc::clone(&cell));
+        let bounds = bounds(builder, &stack);
+        let entry = entry(
+            move |frame| portal::run(frame, future),
+            builder,
+            bounds,
+            Some(waker),
+        );
+        let mut this = Self::owning(Coroutine::with_stack(stack, entry), bounds, true);
+        this.portal = Some(cell);
+        this
     }
 
     /// A future that runs a borrowing `body` on `stack`.
@@ -119,7 +146,7 @@ impl<R> AsyncDef<R> {
         F: FnOnce() -> R,
     {
         let bounds = bounds(builder, &stack);
-        let entry = entry(body, builder, bounds);
+        let entry = entry(move |_| body(), builder, bounds, None);
         // corosensei needs `'static` only because a coroutine may outlive what its closure borrows.
         // SAFETY: our caller promises it does not: the future, which owns the coroutine, finishes
         // or is dropped (unwinding the stack) before the borrows end, and is never leaked.
@@ -132,6 +159,7 @@ impl<R> AsyncDef<R> {
             coroutine: Some(coroutine),
             stack,
             may_leak,
+            portal: None,
             _stays: PhantomData,
         }
     }
@@ -154,19 +182,22 @@ fn bounds(builder: &Builder, stack: &Stack) -> StackBounds {
 }
 
 /// What runs at the base of the coroutine stack: set up the frame `awaitlet!` finds, run the body.
+///
+/// `portal` is a portal's stable waker, which the frame carries (see `portal.rs`).
 fn entry<F, R>(
     body: F,
     builder: &Builder,
     bounds: StackBounds,
+    portal: Option<Waker>,
 ) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R + use<F, R>
 where
-    F: FnOnce() -> R,
+    F: FnOnce(&Frame) -> R,
 {
     let assert_await_occurs = builder.assert_await_occurs;
     move |yielder, cx| {
-        let frame = Frame::new(yielder, cx, bounds);
-        frame.enter();
-        let output = run_body(body);
+        let frame = Frame::new(yielder, cx, bounds, portal);
+        frame.start();
+        let output = run_body(|| body(&frame));
         if assert_await_occurs && !frame.awaited() {
             panic!(
                 "`async_def` with `assert_await_occurs` returned without calling `awaitlet!`: the \
@@ -242,6 +273,9 @@ impl<R> Future for AsyncDef<R> {
             Some(coroutine) if !coroutine.done() => coroutine,
             _ => panic!("`AsyncDef` polled after completion"),
         };
+        if let Some(cell) = &this.portal {
+            cell.register(cx.waker());
+        }
         let result = {
             // Whatever this thread's slot held (an outer coroutine's `Polling`, or `Outside`)
             // comes back when the coroutine yields, returns or panics.
@@ -249,7 +283,12 @@ impl<R> Future for AsyncDef<R> {
             coroutine.resume(context::erase(cx))
         };
         match result {
-            CoroutineResult::Yield(()) => Poll::Pending,
+            CoroutineResult::Yield(()) => {
+                if let Some(cell) = &this.portal {
+                    cell.suspended(cx.waker());
+                }
+                Poll::Pending
+            }
             CoroutineResult::Return(output) => {
                 this.finish();
                 Poll::Ready(output)

@@ -136,6 +136,8 @@
 //! with the task's own waker: no thread, no channel, no allocation per await.
 //!
 //! The functional forms are [`async_def()`], [`awaitlet()`], [`try_awaitlet`] and [`Builder`].
+//! [`portal()`] runs a future on a coroutine instead, so that sync code its async code calls can
+//! await (greenback's `with_portal_run`).
 //!
 //! # Features
 //!
@@ -225,6 +227,7 @@ mod future;
 #[cfg(feature = "stream")]
 mod iter;
 mod overflow;
+mod portal;
 mod send;
 #[cfg(feature = "tracing")]
 mod spans;
@@ -284,13 +287,42 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// borrow (see [`AsyncDef`]); every type parameter of the fn, and every `impl Trait` argument, gets an implied `'static`
 /// bound (a type parameter of an enclosing `impl` needs its own).
 ///
+/// On an `async fn`, the body runs in a [`portal`](portal()): it may `.await` as usual, and
+/// call sync code that awaits with `awaitlet!`, handing it borrowed locals. The arguments follow
+/// the same rules.
+///
+/// ```
+/// use awaitlet::{async_def, awaitlet};
+///
+/// // Unchanged sync layer with borrowed state; its bottom awaits.
+/// fn count_words(seen: &mut usize, line: &str) -> usize {
+///     *seen += awaitlet!(async { line.split_whitespace().count() });
+///     *seen
+/// }
+///
+/// #[async_def]
+/// async fn api(lines: Vec<String>) -> usize {
+///     let mut seen = 0;
+///     for line in &lines {
+///         futures::future::ready(()).await;
+///         count_words(&mut seen, line);
+///     }
+///     seen
+/// }
+///
+/// assert_eq!(futures::executor::block_on(api(vec!["a b".into(), "c".into()])), 3);
+/// ```
+///
 /// Arguments: `#[async_def(stack_size = N, assert_await_occurs, send, crate = path)]`.
 /// `stack_size` and `assert_await_occurs` are the settings of [`Builder`]; `crate = path` names
 /// this crate where it is re-exported or renamed; `send` (feature `tokio`) makes the future
 /// `Send`, by running the body through [`tokio::spawn_pinned`] on a pool thread: every argument
 /// and the return type must then be `Send`. A panic in the body then resumes in the awaiter, as
 /// without `send`; dropping the future cancels the call, whose coroutine is unwound on its pool
-/// thread soon after the drop returns (see [`tokio`]).
+/// thread soon after the drop returns (see [`tokio`]). On an `async fn`, `send` makes the body's
+/// future on the pool thread and polls it there in a portal
+/// ([`tokio::spawn_pinned_portal`]), so the body may hold `!Send` values across `.await`: only
+/// the arguments and the output cross threads.
 ///
 /// # Equivalent code
 ///
@@ -300,6 +332,13 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
 /// // becomes
 /// async fn api(n: u32) -> u32 {
 ///     ::awaitlet::Builder::new().async_def(move || -> u32 { body }).await
+/// }
+///
+/// #[async_def]
+/// async fn api(n: u32) -> u32 { body }
+/// // becomes
+/// async fn api(n: u32) -> u32 {
+///     ::awaitlet::Builder::new().portal(async move { body }).await
 /// }
 ///
 /// #[async_def(send)]
@@ -315,7 +354,8 @@ pub use crate::suspend::{NotInAsyncDef, awaitlet, in_async_def, try_awaitlet};
     not(feature = "tokio"),
     doc = "",
     doc = "[`tokio`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/index.html",
-    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html"
+    doc = "[`tokio::spawn_pinned`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned.html",
+    doc = "[`tokio::spawn_pinned_portal`]: https://docs.rs/awaitlet/latest/awaitlet/tokio/fn.spawn_pinned_portal.html"
 )]
 #[doc(inline)]
 pub use awaitlet_macros::async_def;
@@ -402,4 +442,82 @@ where
 {
     // SAFETY: our caller takes on exactly the contract that `Builder::async_def_unchecked` states.
     unsafe { Builder::new().async_def_unchecked(f) }
+}
+
+/// Polls `future` on a new coroutine, where sync code that the future calls can
+/// [`awaitlet!`]: greenback's `with_portal_run`.
+///
+/// An `async fn` that calls a sync layer whose bottom awaits can pass that layer whatever it has,
+/// borrowed from its own locals: the whole future runs on the portal's stack.
+///
+/// ```
+/// use awaitlet::awaitlet;
+///
+/// struct Session {
+///     requests: u32,
+/// }
+///
+/// // Unchanged sync layer, with borrowed state; its bottom awaits.
+/// fn handle(session: &mut Session, line: &str) -> String {
+///     session.requests += 1;
+///     let reply = awaitlet!(async { line.to_uppercase() });
+///     format!("{}: {reply}", session.requests)
+/// }
+///
+/// // New async handler: calls the sync layer directly, with `&mut` to its local.
+/// async fn handler(lines: Vec<String>) -> Vec<String> {
+///     let mut session = Session { requests: 0 };
+///     let mut replies = Vec::new();
+///     for line in &lines {
+///         futures::future::ready(()).await; // async code, as usual
+///         replies.push(handle(&mut session, line));
+///     }
+///     replies
+/// }
+///
+/// let fut = awaitlet::portal(handler(vec!["a".into(), "b".into()]));
+/// assert_eq!(futures::executor::block_on(fut), ["1: A", "2: B"]);
+/// ```
+///
+/// The future is polled on the portal's stack with a `Context` of its own, which stays valid
+/// while the coroutine is suspended; its waker wakes whichever task polled the portal last, so
+/// the portal may move between tasks (`FuturesUnordered`, a `select!` loop). On that stack
+/// `awaitlet!` suspends from anywhere: sync code called by the future's `async` code, sync code
+/// in a hand-written `Future::poll`, an `async` block awaited with `.await` or handed to
+/// `awaitlet!`. (In an [`async_def()`], `awaitlet!` refuses inside a poll, because the poller's
+/// context dies when the poll returns.) The future and its output are `'static`, as for
+/// [`async_def()`] and for the same reason; what the future borrows from its own locals is
+/// fine.
+///
+/// It is an [`AsyncDef`], with the same guarantees: `!Send`; dropping it while it is suspended
+/// unwinds its stack, the frames of the poll it was suspended in first, then the future, every
+/// destructor once; a panic comes out of `poll` with its payload; polling it after it finished
+/// panics. A portal costs one allocation (its waker's cell) besides the stack, and none per poll.
+///
+/// What a portal exposes that an `async_def` does not: thread-local state set inside a poll
+/// stays set while the portal is suspended in that poll, and other tasks on the thread see it.
+/// A tokio task-local scope (`LocalKey::scope`), a span entered by `Instrument`, a `RefCell`
+/// borrowed across the poll: each is left in place when an `awaitlet!` inside it suspends, so
+/// another task polled next may find the task-local set, run in the wrong span, or panic with
+/// "already borrowed". Scoped thread-locals that point into the stack are worse (see the crate
+/// docs' "Safety and limitations"). Keep sync code that reaches an `awaitlet!` out of such
+/// scopes.
+///
+/// Like every `AsyncDef`, a portal is `!Send`, whatever its future is:
+///
+/// ```compile_fail
+/// fn require_send<T: Send>(_: T) {}
+/// require_send(awaitlet::portal(async { 1 }));
+/// ```
+///
+/// # Panics
+///
+/// When the coroutine stack cannot be mapped; [`Builder::try_portal`] returns that error.
+#[track_caller]
+pub fn portal<F>(future: F) -> AsyncDef<F::Output>
+where
+    F: core::future::Future + 'static,
+    F::Output: 'static,
+{
+    Builder::new().portal(future)
 }

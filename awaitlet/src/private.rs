@@ -18,9 +18,17 @@ pub const fn builder() -> crate::Builder {
     crate::Builder::new()
 }
 
+/// What `#[async_def]` on an `async fn` wraps the body's `async` block in: it fixes the block's
+/// output type to the fn's, which rustc cannot infer through `?` otherwise.
+#[doc(hidden)]
+#[inline(always)]
+pub fn returns<R, F: core::future::Future<Output = R>>(future: F) -> F {
+    future
+}
+
 /// What `#[async_def(send)]` expands to.
 #[doc(hidden)]
-pub use crate::send::{Sendable, sendable, spawn_send};
+pub use crate::send::{Sendable, sendable, spawn_send, spawn_send_portal};
 /// Switches for awaitlet's own tests, which exercise paths a given machine would not take.
 #[doc(hidden)]
 pub mod testing {

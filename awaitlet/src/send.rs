@@ -67,7 +67,7 @@ impl<T> Sendable<T> {
 }
 
 #[cfg(feature = "tokio")]
-pub use self::pinned::spawn_send;
+pub use self::pinned::{spawn_send, spawn_send_portal};
 
 #[cfg(feature = "tokio")]
 mod pinned {
@@ -89,6 +89,19 @@ mod pinned {
     {
         SendCall {
             handle: builder.spawn_pinned(body),
+        }
+    }
+
+    /// Runs the body of an `#[async_def(send)] async fn` on a pool thread, in a portal: `make`
+    /// makes the body's future there, which need not be `Send`.
+    pub fn spawn_send_portal<F, Fut>(_send: (), builder: Builder, make: F) -> SendCall<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: SendOutput + 'static,
+    {
+        SendCall {
+            handle: builder.spawn_pinned_portal(make),
         }
     }
 
@@ -148,6 +161,21 @@ pub fn spawn_send<S, F, R>(_send: S, _: crate::Builder, _: F) -> core::future::P
 where
     S: TokioFeature,
     F: FnOnce() -> R,
+{
+    panic!("`#[async_def(send)]` needs the `tokio` feature of `awaitlet`")
+}
+
+/// `spawn_send` for an `async fn`, without the `tokio` feature: fails to compile in the same way.
+#[cfg(not(feature = "tokio"))]
+pub fn spawn_send_portal<S, F, Fut>(
+    _send: S,
+    _: crate::Builder,
+    _: F,
+) -> core::future::Pending<Fut::Output>
+where
+    S: TokioFeature,
+    F: FnOnce() -> Fut,
+    Fut: core::future::Future,
 {
     panic!("`#[async_def(send)]` needs the `tokio` feature of `awaitlet`")
 }

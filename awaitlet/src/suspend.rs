@@ -22,8 +22,9 @@ use crate::context::{self, Current, Frame, Restore};
 /// back instead), with a message that says it was called outside of an `async_def` and why:
 ///
 /// - no `async_def` coroutine is running on this thread;
-/// - it is called from inside `Future::poll` of a future that `awaitlet!` is awaiting: a coroutine
-///   is never suspended in the middle of a poll;
+/// - it is called from inside `Future::poll` of a future that `awaitlet!` is awaiting in an
+///   `async_def`: its coroutine is never suspended in the middle of a poll (a [`portal`](crate::portal())'s
+///   is, so there it suspends);
 /// - the thread is unwinding (`std::thread::panicking()`), or the coroutine is being unwound
 ///   because its `AsyncDef` was dropped: suspending mid-unwind would corrupt the panic state.
 ///
@@ -153,6 +154,10 @@ fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output 
     // SAFETY: so the frame, a local at the base of its stack, is alive for this whole call.
     let frame = unsafe { frame_ptr.as_ref() };
     frame.note_await();
+    if let Some(waker) = frame.portal_waker() {
+        // A portal polls with a context of its own and may suspend mid-poll (`portal.rs`).
+        return crate::portal::await_in_portal(frame, waker, future);
+    }
     let mut future = pin!(future);
     loop {
         // Also the first thing to run after a resume (see `Frame::suspend`).

@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | [`portals`] | `awaitlet!` mid-poll in a portal; `.await` in a portal; a portal round trip | native `.await` in a task; the `async_def` round trip |
 //! | `spans` (feature `tracing`) | `pending_once` with awaitlet's `tracing` feature: no subscriber, a `Registry`, a span entered across each await | native `.await` |
 //! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
@@ -31,6 +32,7 @@ pub mod adapters;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;
+pub mod portals;
 #[cfg(feature = "tracing")]
 pub mod spans;
 pub mod tasks;
@@ -259,6 +261,15 @@ mod tests {
         let local = LocalSet::new();
         pending_once::under_awaitlet(&runtime, &local, 100);
         pending_once::native(&runtime, &local, 100);
+    }
+
+    #[test]
+    fn the_portal_workloads_run() {
+        let runtime = current_thread_runtime();
+        let local = LocalSet::new();
+        portals::awaitlet_mid_poll(&runtime, &local, 100);
+        portals::native_in_portal(&runtime, &local, 100);
+        portals::roundtrip(&runtime, &local, 100);
     }
 
     #[test]

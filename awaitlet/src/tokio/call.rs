@@ -1,4 +1,5 @@
-//! [`PinnedCall`]: the task that runs one `spawn_pinned` call on its pool thread.
+//! [`PinnedCall`]: the task that runs one `spawn_pinned` or `spawn_pinned_portal` call on its pool
+//! thread.
 //!
 //! ```text
 //!   queued ──first poll──▶ running ──body returns / panics──▶ completed (Ok / Err(panic))
@@ -22,8 +23,51 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::builder::{self, Builder};
 use crate::future::AsyncDef;
-use crate::stack;
+use crate::stack::{self, Stack};
 use crate::tokio::join::{JoinError, Shared};
+
+/// What a pinned call runs, made into a coroutine on its first poll, on the pool thread.
+pub(crate) trait Start: 'static {
+    type Output: 'static;
+
+    /// The coroutine, on a stack already made (so that a failure to make one leaves the
+    /// closure in the call, to be dropped by `PinnedCall::end`).
+    fn start(self, builder: &Builder, stack: Stack) -> AsyncDef<Self::Output>;
+}
+
+/// Sync code, as `spawn_pinned` runs it: `async_def(f)`.
+pub(crate) struct SyncBody<F>(pub(crate) F);
+
+impl<F, R> Start for SyncBody<F>
+where
+    F: FnOnce() -> R + 'static,
+    R: 'static,
+{
+    type Output = R;
+
+    fn start(self, builder: &Builder, stack: Stack) -> AsyncDef<R> {
+        AsyncDef::new(builder, stack, self.0)
+    }
+}
+
+/// A future made on the pool thread, as `spawn_pinned_portal` runs it: in a portal.
+pub(crate) struct PortalBody<F>(pub(crate) F);
+
+impl<F, Fut> Start for PortalBody<F>
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Output = Fut::Output;
+
+    fn start(self, builder: &Builder, stack: Stack) -> AsyncDef<Fut::Output> {
+        let make = self.0;
+        // The future is made inside the portal, so that a panic in `make` ends the call as a
+        // panic of its body does.
+        AsyncDef::portal(builder, stack, async move { make().await })
+    }
+}
 
 /// One call: the closure until the first poll, then the coroutine running it.
 pub(crate) struct PinnedCall<F, R> {
@@ -42,8 +86,7 @@ enum Stage<F, R> {
 
 impl<F, R> PinnedCall<F, R>
 where
-    F: FnOnce() -> R + 'static,
-    R: 'static,
+    F: Start<Output = R>,
 {
     pub(crate) fn new(
         builder: Builder,
@@ -72,7 +115,7 @@ where
             let Stage::Queued(f) = core::mem::replace(&mut self.stage, Stage::Ended) else {
                 unreachable!()
             };
-            self.stage = Stage::Running(AsyncDef::new(&self.builder, stack, f));
+            self.stage = Stage::Running(f.start(&self.builder, stack));
         }
         let Stage::Running(coroutine) = &mut self.stage else {
             unreachable!("a pinned call resumed after it ended")
@@ -115,8 +158,7 @@ impl<F, R> Unpin for PinnedCall<F, R> {}
 
 impl<F, R> Future for PinnedCall<F, R>
 where
-    F: FnOnce() -> R + 'static,
-    R: 'static,
+    F: Start<Output = R>,
 {
     type Output = ();
 

@@ -10,8 +10,13 @@
 //! - [`spawn_pinned(f)`](spawn_pinned) runs `async_def(f)` on the least-loaded pool thread and
 //!   returns a `Send + Sync` handle. [`Builder::spawn_pinned`](crate::Builder::spawn_pinned) does
 //!   the same with a `stack_size` or `assert_await_occurs`.
+//! - [`spawn_pinned_portal(|| async { .. })`](spawn_pinned_portal) does the same for async code:
+//!   the closure makes a future on the pool thread, which runs there in a
+//!   [`portal`](crate::portal()), so it need not be `Send` (tokio-util's
+//!   `LocalPoolHandle::spawn_pinned` has the same shape).
 //! - `#[async_def(send)]` makes an `async fn` whose future is `Send`: its body runs through
-//!   `spawn_pinned`, and awaiting the future awaits the handle.
+//!   `spawn_pinned` (`spawn_pinned_portal` for an `async fn`), and awaiting the future awaits the
+//!   handle.
 //!
 //! ```
 //! use awaitlet::{async_def, awaitlet};
@@ -91,6 +96,8 @@
 //! Frameworks whose handlers already run on a per-thread `LocalSet`, such as actix-web, need none
 //! of this: a plain `#[async_def]` fn can be awaited there directly.
 
+use core::future::Future;
+
 mod call;
 mod join;
 mod pool;
@@ -102,7 +109,7 @@ pub use self::pool::{PoolStarted, pool_size, set_pool_runtime, set_pool_size};
 pub use self::watchdog::set_blocked_warning;
 pub use crate::sync_io::tokio::SyncIo;
 
-use self::call::PinnedCall;
+use self::call::{PinnedCall, PortalBody, Start, SyncBody};
 use self::join::Shared;
 use self::watchdog::Watched;
 use crate::Builder;
@@ -171,6 +178,40 @@ impl Builder {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.spawn_call(SyncBody(f))
+    }
+
+    /// Like [`spawn_pinned_portal`], with this builder's `stack_size` and `assert_await_occurs`
+    /// (feature `tokio`).
+    ///
+    /// ```
+    /// use awaitlet::Builder;
+    ///
+    /// let handle = Builder::new()
+    ///     .stack_size(64 * 1024)
+    ///     .spawn_pinned_portal(|| async { awaitlet::awaitlet!(async { 6 * 7 }) });
+    /// assert_eq!(futures::executor::block_on(handle).unwrap(), 42);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the pool cannot be started, on first use.
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub fn spawn_pinned_portal<F, Fut>(self, make: F) -> JoinHandle<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        self.spawn_call(PortalBody(make))
+    }
+
+    /// Hands `start` to the least-loaded pool thread, which runs it as a task of its `LocalSet`.
+    fn spawn_call<S>(self, start: S) -> JoinHandle<S::Output>
+    where
+        S: Start + Send,
+        S::Output: Send,
+    {
         let shared = Shared::new();
         let handle = JoinHandle::new(shared.clone());
         // The caller's span goes with the call, as `Instrument` takes it into a spawned task: the
@@ -179,11 +220,53 @@ impl Builder {
         let span = tracing::Span::current();
         pool::submit(Box::new(move |load| {
             // On the pool thread, inside its `LocalSet`.
-            let call = PinnedCall::new(self, f, shared, load);
+            let call = PinnedCall::new(self, start, shared, load);
             #[cfg(feature = "tracing")]
             let call = tracing::Instrument::instrument(call, span);
             ::tokio::task::spawn_local(Watched::new(call));
         }));
         handle
     }
+}
+
+/// Runs the future that `make` makes on a thread of the pool, in a [`portal`](crate::portal()),
+/// and returns a `Send` handle to it.
+///
+/// This is [`spawn_pinned`] for async code, in the shape of tokio-util's
+/// `LocalPoolHandle::spawn_pinned(|| async { .. })`: `make` is `Send` and runs on the pool
+/// thread, and the future it returns stays there, so it need not be `Send`, and sync code that
+/// it calls may `awaitlet!` with borrowed state. Only the output crosses back. Everything else is
+/// as for [`spawn_pinned`]: placement, panics ([`JoinError`] with the payload, including a panic
+/// in `make`), cancellation with [`JoinHandle::abort`].
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// fn sync_layer(counter: &Rc<std::cell::Cell<u32>>) -> u32 {
+///     awaitlet::awaitlet!(tokio::task::yield_now());
+///     counter.get() * 2
+/// }
+///
+/// # #[tokio::main]
+/// # async fn main() {
+/// // On the multi-thread runtime: the closure and the output are `Send`, the future is not.
+/// let handle = awaitlet::tokio::spawn_pinned_portal(|| async {
+///     let counter = Rc::new(std::cell::Cell::new(21));
+///     tokio::task::yield_now().await;
+///     sync_layer(&counter)
+/// });
+/// assert_eq!(handle.await.unwrap(), 42);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// When the pool cannot be started, on first use (out of memory, or a limit on threads).
+pub fn spawn_pinned_portal<F, Fut>(make: F) -> JoinHandle<Fut::Output>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future + 'static,
+    Fut::Output: Send + 'static,
+{
+    Builder::new().spawn_pinned_portal(make)
 }
