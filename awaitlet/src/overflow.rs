@@ -202,10 +202,8 @@ mod linux {
             | Current::Cancelling {
                 frame: Some(frame), ..
             } => {
-                // SAFETY: the slot names a frame only while its coroutine runs on this thread
-                // (see `context.rs`), and a fault on this thread interrupted exactly that code,
-                // so the frame, on the coroutine stack above the faulting page, is alive and not
-                // being written.
+                // SAFETY: the slot names a frame only while its coroutine runs on this thread, and
+                // the fault interrupted that code: the frame is alive and not being written.
                 Some(unsafe { frame.as_ref() }.stack())
             }
             _ => None,

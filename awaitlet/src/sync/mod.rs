@@ -82,6 +82,41 @@
 // call that cannot suspend may be (a runtime thread, inside a poll); `async-lock` needs no runtime,
 // as awaitlet's core needs none (the `sync` feature does not pull tokio in), blocks through
 // `event-listener` anywhere, and keeps waiters from starving.
+/// `Deref` (and with `mut`, `DerefMut`) to the data, and `Debug` and `Display` passed through to
+/// it, as std's guards have them; every guard here wraps its `async-lock` guard in `inner`.
+macro_rules! guard_traits {
+    ($guard:ident $(, $mutable:ident)?) => {
+        impl<T: ?Sized> core::ops::Deref for $guard<'_, T> {
+            type Target = T;
+
+            fn deref(&self) -> &T {
+                &self.inner
+            }
+        }
+
+        $(guard_traits!(@$mutable $guard);)?
+
+        impl<T: ?Sized + core::fmt::Debug> core::fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                core::fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: ?Sized + core::fmt::Display> core::fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                core::fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+    (@mut $guard:ident) => {
+        impl<T: ?Sized> core::ops::DerefMut for $guard<'_, T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.inner
+            }
+        }
+    };
+}
+
 mod mutex;
 mod poison;
 mod rwlock;

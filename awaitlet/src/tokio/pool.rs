@@ -131,11 +131,10 @@ fn watch_fork() {
         }
         static REGISTER: std::sync::Once = std::sync::Once::new();
         REGISTER.call_once(|| {
-            // SAFETY: `in_child` only stores to an atomic, which is async-signal-safe, as a
-            // handler that runs in the child of a multi-threaded process must be; it is a plain
-            // `extern "C"` fn that lives as long as the process. Registering it has no other
-            // precondition, and a failure (out of memory) only leaves a forked child to hang as
-            // it would without it.
+            // A failure to register (out of memory) only leaves a forked child to hang as it
+            // would without the handler, so the result is not needed.
+            // SAFETY: `in_child` is a process-lived `extern "C"` fn that only stores an atomic,
+            // which is async-signal-safe, as a child handler of a threaded process must be.
             unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
         });
     }
