@@ -1,25 +1,28 @@
 //! The thread-local "current coroutine" slot.
 //!
-//! Every rule about where `awaitlet!` may suspend follows from one value per thread, [`Current`]:
+//! Every rule about where `awaitlet!` may suspend follows from one value per thread, [`Current`],
+//! and one flag per coroutine, [`Frame`]'s "polling" state:
 //!
 //! - [`AsyncDef::poll`](crate::AsyncDef) saves the slot before it resumes its coroutine and
 //!   restores it when the coroutine yields, returns or panics ([`Restore`]).
-//! - The coroutine writes `Running(frame)` when it starts, so code running on it finds its own
-//!   [`Frame`].
-//! - `awaitlet!` writes `Polling(frame)` while it polls the awaited future, so an `awaitlet!`
-//!   inside that `poll` refuses to suspend the coroutine half-way through a poll, and `Running`
-//!   again after it. A resumed coroutine always continues inside `awaitlet!`, right before such a
-//!   poll, so that is also what puts `Running` back after a suspension.
+//! - The coroutine writes `Running(frame)` when it starts and again after every suspension, so
+//!   code running on it finds its own [`Frame`].
+//! - `awaitlet!` marks its frame as polling while it polls the awaited future, so an `awaitlet!`
+//!   inside that `poll` refuses to suspend the coroutine half-way through a poll. The mark is in
+//!   the frame, not the slot: `awaitlet!` of a ready future then writes nothing that the next
+//!   `awaitlet!` must read back before it knows where its frame is (a store-to-load round trip
+//!   through the thread-local that made each ready await wait for the previous one).
 //! - Dropping a suspended `AsyncDef` writes `Cancelling` while it unwinds the coroutine stack;
 //!   once the unwinding leaves `awaitlet!`, the slot names the frame being unwound.
 //!
 //! Nesting needs nothing more: an `AsyncDef` polled by an `awaitlet!` on another coroutine saves
-//! `Polling`, runs its own coroutine with its own frame, and puts `Polling` back.
+//! that coroutine's `Running`, runs its own coroutine with its own frame, and puts it back; the
+//! outer frame is still marked polling.
 //!
-//! A portal's frame (see `portal.rs`) is the exception to the second rule: it carries a waker of
-//! its own, so a poll on its stack never needs the poller's context, and its `awaitlet!` keeps
-//! the slot at `Running` while it polls. An `awaitlet!` inside that poll then suspends the
-//! coroutine in the middle of it.
+//! A portal's frame (see `portal.rs`) is the exception to the third rule: it carries a waker of
+//! its own, so a poll on its stack never needs the poller's context, and its `awaitlet!` never
+//! marks the frame. An `awaitlet!` inside that poll then suspends the coroutine in the middle of
+//! it.
 
 use core::cell::Cell;
 use core::ptr::NonNull;
@@ -49,11 +52,9 @@ pub(crate) fn erase(cx: &mut Context<'_>) -> ContextPtr {
 pub(crate) enum Current {
     /// No coroutine body is running on this thread.
     Outside,
-    /// The body of a coroutine is running; `awaitlet!` may suspend it through this frame.
+    /// The body of a coroutine is running; `awaitlet!` may suspend it through this frame, unless
+    /// the frame is an `async_def`'s marked polling ([`Frame::start_poll`]).
     Running(NonNull<Frame>),
-    /// A future awaited by `awaitlet!` is inside its `poll`, on this frame's coroutine. The frame
-    /// is kept only so a stack overflow in that `poll` can be reported (see `overflow.rs`).
-    Polling(NonNull<Frame>),
     /// A suspended coroutine is being unwound because its `AsyncDef` was dropped: `frame` is
     /// `None` until the unwinding has left the suspended `awaitlet!`, then that coroutine's frame.
     /// `in_unwind` says the drop itself ran while the thread was unwinding (a parent coroutine
@@ -69,20 +70,29 @@ pub(crate) enum Current {
 /// each: the frame pointer with the state in its three low bits, which are free because a `Frame`
 /// is aligned to 8 bytes (see [`Frame`]).
 ///
-/// `Running` is the bare pointer (tag 0), so the one check on `awaitlet!`'s fast path is whether
-/// both tag bits are clear; `Outside` is tag 3 with no pointer.
+/// `Running` is the bare pointer (tag 0), so the first check on `awaitlet!`'s fast path is whether
+/// both tag bits are clear; `Outside` is tag 3 with no pointer. Tag 1 is not used.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Word(*const Frame);
 
 const TAG_BITS: usize = 0b11;
 const TAG_RUNNING: usize = 0;
-const TAG_POLLING: usize = 1;
 const TAG_CANCELLING: usize = 2;
 const TAG_OUTSIDE: usize = 3;
 /// With `TAG_CANCELLING`: the `in_unwind` flag.
 const IN_UNWIND: usize = 0b100;
 
 const _: () = assert!(align_of::<Frame>() > (TAG_BITS | IN_UNWIND));
+
+// [`Frame`]'s state bits.
+
+/// Set until the first `awaitlet!`, only when the builder asks `assert_await_occurs`: a frame that
+/// does not ask starts and stays at 0, the state `awaitlet!`'s fast path looks for.
+const UNAWAITED: u8 = 0b001;
+/// Set while an `awaitlet!` of an `async_def` polls its future.
+const POLLING: u8 = 0b010;
+/// Set for the whole life of a portal's frame.
+const PORTAL: u8 = 0b100;
 
 impl Word {
     const OUTSIDE: Word = Word(core::ptr::without_provenance(TAG_OUTSIDE));
@@ -92,7 +102,6 @@ impl Word {
         let (frame, tag) = match current {
             Current::Outside => return Word::OUTSIDE,
             Current::Running(frame) => (frame, TAG_RUNNING),
-            Current::Polling(frame) => (frame, TAG_POLLING),
             Current::Cancelling { frame, in_unwind } => {
                 let tag = TAG_CANCELLING | if in_unwind { IN_UNWIND } else { 0 };
                 match frame {
@@ -114,12 +123,11 @@ impl Word {
         );
         match (self.0.addr() & TAG_BITS, frame) {
             (TAG_RUNNING, Some(frame)) => Current::Running(frame),
-            (TAG_POLLING, Some(frame)) => Current::Polling(frame),
             (TAG_CANCELLING, frame) => Current::Cancelling {
                 frame,
                 in_unwind: self.0.addr() & IN_UNWIND != 0,
             },
-            // `Outside`, and the null `Running` or `Polling` that `encode` never makes.
+            // `Outside`, tag 1, and the null `Running`, none of which `encode` makes.
             _ => Current::Outside,
         }
     }
@@ -129,17 +137,58 @@ thread_local! {
     static CURRENT: Cell<Word> = const { Cell::new(Word::OUTSIDE) };
 }
 
-/// The frame of the coroutine whose body is running on this thread, if the slot says `Running`:
-/// `awaitlet!`'s fast path, one load and one test.
-#[inline]
-pub(crate) fn running() -> Option<NonNull<Frame>> {
+/// Where an `awaitlet!` on this thread may suspend without further checks, if anywhere:
+/// `awaitlet!`'s fast path, one load and a test or two.
+#[derive(Clone, Copy)]
+pub(crate) enum Suspendable {
+    /// In an `async_def`'s body, not inside a poll of its.
+    AsyncDef(NonNull<Frame>),
+    /// Anywhere in a portal.
+    Portal(NonNull<Frame>),
+}
+
+/// The frame `awaitlet!` may suspend here: the slot says `Running` and the frame is a portal's or
+/// not polling. `None` sends `awaitlet!` to the slow path, which says why not.
+///
+/// On an `async_def`'s frame, the common case, that is one load of the slot and one test of the
+/// frame's state byte, each with its branch.
+#[inline(always)]
+pub(crate) fn suspendable() -> Option<Suspendable> {
     let word = CURRENT.with(Cell::get);
-    if word.0.addr() & TAG_BITS == TAG_RUNNING {
-        // SAFETY: tag 0 is only ever stored by `Word::encode` of `Running(frame)`, with a
-        // non-null frame (`Outside` is tag 3), so the word is that frame's pointer.
-        Some(unsafe { NonNull::new_unchecked(word.0.cast_mut()) })
-    } else {
+    if word.0.addr() & TAG_BITS != TAG_RUNNING {
+        return None;
+    }
+    // SAFETY: tag 0 is only ever stored by `Word::encode` of `Running(frame)`, with a non-null
+    // frame (`Outside` is tag 3), so the word is that frame's pointer.
+    let frame = unsafe { NonNull::new_unchecked(word.0.cast_mut()) };
+    // SAFETY: the slot names it as `Running`, read on this thread just now.
+    unsafe { suspendable_frame(frame) }
+}
+
+/// Whether `awaitlet!` may suspend `frame`'s coroutine: it is a portal's, or an `async_def`'s not
+/// marked polling.
+///
+/// # Safety
+///
+/// ## Caller
+///
+/// `frame` is the frame the slot names as `Running`, read on this thread.
+#[inline(always)]
+pub(crate) unsafe fn suspendable_frame(frame: NonNull<Frame>) -> Option<Suspendable> {
+    // SAFETY: the slot names a frame only while that frame's coroutine runs on this thread (see
+    // the module docs for who writes it when), and our caller read it on this thread, so this
+    // runs on that coroutine: the frame, a local at the base of its stack, is alive.
+    let state = unsafe { frame.as_ref() }.state.get();
+    if state == 0 {
+        Some(Suspendable::AsyncDef(frame))
+    } else if state & PORTAL != 0 {
+        Some(Suspendable::Portal(frame))
+    } else if state & POLLING != 0 {
         None
+    } else {
+        // Only `UNAWAITED`: the first `awaitlet!` of an `assert_await_occurs` frame, whose
+        // `start_poll` clears it.
+        Some(Suspendable::AsyncDef(frame))
     }
 }
 
@@ -177,12 +226,6 @@ impl Restore {
     pub(crate) fn replace(current: Current) -> Self {
         Restore(CURRENT.with(|slot| slot.replace(Word::encode(current))))
     }
-
-    /// A guard that writes `current` when dropped, whatever the slot holds now.
-    #[inline]
-    pub(crate) fn on_drop(current: Current) -> Self {
-        Restore(Word::encode(current))
-    }
 }
 
 impl Drop for Restore {
@@ -205,8 +248,11 @@ pub(crate) struct Frame {
     yielder: NonNull<AwaitletYielder>,
     /// The context of the poll that last resumed the coroutine.
     cx: Cell<ContextPtr>,
-    /// Whether `awaitlet!` was called at least once (for `assert_await_occurs`).
-    awaited: Cell<bool>,
+    /// [`UNAWAITED`] until `awaitlet!` is called (for `assert_await_occurs`), [`POLLING`] while an
+    /// `awaitlet!` of an `async_def` polls its future, [`PORTAL`] for a portal's frame. One byte,
+    /// so that `awaitlet!` finds the common case, 0, with one test; when the compiler sees a whole
+    /// poll that makes no call, it drops the first of the two stores around it.
+    state: Cell<u8>,
     /// Where the coroutine stack is, for the stack-overflow report.
     #[cfg_attr(
         not(any(target_os = "linux", target_os = "android")),
@@ -247,17 +293,22 @@ impl StackBounds {
 }
 
 impl Frame {
-    /// A frame for a coroutine; `portal` is a portal's stable waker (see `portal.rs`).
+    /// A frame for a coroutine; `portal` is a portal's stable waker (see `portal.rs`), and
+    /// `count_awaits` says whether [`Frame::awaited`] will be asked.
     pub(crate) fn new(
         yielder: &AwaitletYielder,
         cx: ContextPtr,
         stack: StackBounds,
         portal: Option<Waker>,
+        count_awaits: bool,
     ) -> Self {
         Frame {
             yielder: NonNull::from(yielder),
             cx: Cell::new(cx),
-            awaited: Cell::new(false),
+            state: Cell::new(
+                if portal.is_some() { PORTAL } else { 0 }
+                    | if count_awaits { UNAWAITED } else { 0 },
+            ),
             stack,
             portal,
             #[cfg(feature = "tracing")]
@@ -285,8 +336,7 @@ impl Frame {
         self.resumed();
     }
 
-    /// Makes this frame the one `awaitlet!` finds: at the start, and after a suspension where the
-    /// caller does not poll again at once (a portal's loop, see `portal.rs`).
+    /// Makes this frame the one `awaitlet!` finds: at the start, and after each suspension.
     #[inline]
     pub(crate) fn enter(&self) {
         set(Current::Running(NonNull::from(self)));
@@ -300,12 +350,26 @@ impl Frame {
         self.spans.resumed();
     }
 
+    /// Records that `awaitlet!` was called, for a portal's `awaitlet!`, which never marks the
+    /// frame polling.
+    #[inline(always)]
     pub(crate) fn note_await(&self) {
-        self.awaited.set(true);
+        self.state.set(self.state.get() & !UNAWAITED);
     }
 
+    /// Whether `awaitlet!` was called at least once; only known when the frame was made with
+    /// `count_awaits`.
     pub(crate) fn awaited(&self) -> bool {
-        self.awaited.get()
+        self.state.get() & UNAWAITED == 0
+    }
+
+    /// Marks this frame polling (and no longer unawaited) until the guard drops, also by
+    /// unwinding out of a `poll` that panicked into the body, which may catch it and await again.
+    /// Only for an `async_def`'s frame: the stores leave out [`PORTAL`] (and clear [`UNAWAITED`]).
+    #[inline(always)]
+    pub(crate) fn start_poll(&self) -> Polling<'_> {
+        self.state.set(POLLING);
+        Polling(self)
     }
 
     /// The context of the poll that is running this coroutine right now.
@@ -332,8 +396,8 @@ impl Frame {
 
     /// Suspends the coroutine until its `AsyncDef` is polled again.
     ///
-    /// On return the slot still holds what the resuming poll found there: the caller, which polls
-    /// its future again at once, writes the slot before any other code runs.
+    /// On return the slot still holds what the resuming poll found there: [`Frame::wait`] writes
+    /// it before any other code runs.
     ///
     /// If the `AsyncDef` is dropped instead, this unwinds (corosensei's forced unwind), running
     /// every destructor on the coroutine stack, with the slot saying `Cancelling` this frame.
@@ -351,6 +415,24 @@ impl Frame {
         core::mem::forget(cancelled);
         self.resumed();
         self.cx.set(cx);
+    }
+
+    /// Suspends the coroutine from an `awaitlet!` whose future is pending, until its `AsyncDef` is
+    /// polled again, and makes this frame the one `awaitlet!` finds once more.
+    #[inline(always)]
+    pub(crate) fn wait(&self) {
+        self.suspend();
+        self.enter();
+    }
+}
+
+/// See [`Frame::start_poll`].
+pub(crate) struct Polling<'a>(&'a Frame);
+
+impl Drop for Polling<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.state.set(0);
     }
 }
 

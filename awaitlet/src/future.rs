@@ -195,7 +195,7 @@ where
 {
     let assert_await_occurs = builder.assert_await_occurs;
     move |yielder, cx| {
-        let frame = Frame::new(yielder, cx, bounds, portal);
+        let frame = Frame::new(yielder, cx, bounds, portal, assert_await_occurs);
         frame.start();
         let output = run_body(|| body(&frame));
         if assert_await_occurs && !frame.awaited() {

@@ -198,7 +198,6 @@ mod linux {
         // Both are `const` thread-locals without a destructor: reading them is a plain load.
         let running = match context::current() {
             Current::Running(frame)
-            | Current::Polling(frame)
             | Current::Cancelling {
                 frame: Some(frame), ..
             } => {

@@ -7,7 +7,7 @@ use core::pin::pin;
 use core::ptr::NonNull;
 use core::task::Poll;
 
-use crate::context::{self, Current, Frame, Restore};
+use crate::context::{self, Current, Frame, Suspendable};
 
 /// Awaits `future` from sync code running inside an [`async_def`](crate::async_def()).
 ///
@@ -39,7 +39,7 @@ use crate::context::{self, Current, Frame, Restore};
 #[inline(always)]
 pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
     match here() {
-        Here::Suspendable(frame) => await_on(frame, future.into_future()),
+        Here::Suspendable(place) => await_on(place, future.into_future()),
         Here::CaughtCancellation { frame, .. } => continue_cancellation(frame),
         Here::Refused(refusal) => refusal.panic(),
     }
@@ -59,7 +59,7 @@ pub fn awaitlet<F: IntoFuture>(future: F) -> F::Output {
 #[inline(always)]
 pub fn try_awaitlet<F: IntoFuture>(future: F) -> Result<F::Output, NotInAsyncDef<F>> {
     match here() {
-        Here::Suspendable(frame) => Ok(await_on(frame, future.into_future())),
+        Here::Suspendable(place) => Ok(await_on(place, future.into_future())),
         Here::CaughtCancellation {
             frame,
             in_unwind: false,
@@ -87,7 +87,7 @@ pub fn in_async_def() -> bool {
 /// What an `awaitlet!` at this point would do.
 enum Here {
     /// Poll the future, suspending this frame's coroutine while it is pending.
-    Suspendable(NonNull<Frame>),
+    Suspendable(Suspendable),
     /// The coroutine is being cancelled, but its body caught the unwinding (`catch_unwind`) and
     /// went on to await again: see [`continue_cancellation`].
     ///
@@ -106,23 +106,31 @@ enum Here {
 
 #[inline(always)]
 fn here() -> Here {
-    // The fast path: the body of a coroutine is running, and the thread is not unwinding.
-    if let Some(frame) = context::running()
-        && !std::thread::panicking()
-    {
-        return Here::Suspendable(frame);
+    // The fast path: the body of a coroutine is running, not inside an `async_def`'s poll, and
+    // the thread is not unwinding. The unwinding check is made in each arm, after the frame's
+    // kind is known, so the compiler need not keep the kind in a register across it.
+    match context::suspendable() {
+        Some(Suspendable::AsyncDef(frame)) if !std::thread::panicking() => {
+            Here::Suspendable(Suspendable::AsyncDef(frame))
+        }
+        Some(Suspendable::Portal(frame)) if !std::thread::panicking() => {
+            Here::Suspendable(Suspendable::Portal(frame))
+        }
+        _ => here_slow(),
     }
-    here_slow()
 }
 
 #[cold]
 fn here_slow() -> Here {
     let unwinding = std::thread::panicking();
     match context::current() {
-        Current::Running(frame) if !unwinding => Here::Suspendable(frame),
-        Current::Running(_) => Here::Refused(Refusal::Panicking),
+        // SAFETY: the slot names it as `Running`, read on this thread just now.
+        Current::Running(frame) => match unsafe { context::suspendable_frame(frame) } {
+            None => Here::Refused(Refusal::InPoll),
+            Some(_) if unwinding => Here::Refused(Refusal::Panicking),
+            Some(place) => Here::Suspendable(place),
+        },
         Current::Outside => Here::Refused(Refusal::Outside),
-        Current::Polling(_) => Here::Refused(Refusal::InPoll),
         Current::Cancelling {
             frame: Some(frame),
             in_unwind,
@@ -146,41 +154,40 @@ fn continue_cancellation(frame: NonNull<Frame>) -> ! {
     unreachable!("a cancelled awaitlet coroutine was resumed by a poll")
 }
 
-/// Polls `future` to completion on the coroutine that owns `frame`, suspending while it is pending.
+/// Polls `future` to completion on the coroutine of `place`, suspending while it is pending.
 #[inline(always)]
-fn await_on<Fut: Future>(frame_ptr: NonNull<Frame>, future: Fut) -> Fut::Output {
+fn await_on<Fut: Future>(place: Suspendable, future: Fut) -> Fut::Output {
+    let frame_ptr = match place {
+        Suspendable::AsyncDef(frame) => frame,
+        Suspendable::Portal(frame) => {
+            // SAFETY: as below.
+            let frame = unsafe { frame.as_ref() };
+            frame.note_await();
+            let waker = frame
+                .portal_waker()
+                .expect("a portal's frame carries the portal's waker");
+            // A portal polls with a context of its own and may suspend mid-poll (`portal.rs`).
+            return crate::portal::await_in_portal(frame, waker, future);
+        }
+    };
     // The slot names a frame only while that frame's coroutine runs on this thread (`context.rs`
     // says who writes it when), and this is that coroutine's code.
     // SAFETY: so the frame, a local at the base of its stack, is alive for this whole call.
     let frame = unsafe { frame_ptr.as_ref() };
-    frame.note_await();
-    if let Some(waker) = frame.portal_waker() {
-        // A portal polls with a context of its own and may suspend mid-poll (`portal.rs`).
-        return crate::portal::await_in_portal(frame, waker, future);
-    }
     let mut future = pin!(future);
     loop {
-        // Also the first thing to run after a resume (see `Frame::suspend`).
-        context::set(Current::Polling(frame_ptr));
         let poll = {
-            // A panic in `poll` unwinds into the body, which may catch it: `Running` again then.
-            let running_on_unwind = Restore::on_drop(Current::Running(frame_ptr));
+            // Nested `awaitlet!`s inside `poll` refuse to touch the frame while it is marked;
+            // the mark goes when the poll returns or panics into the body.
+            let _polling = frame.start_poll();
             // SAFETY: we run on the frame's coroutine and do not suspend before the reference
             // dies at the end of this statement; nested `awaitlet!`s inside `poll` refuse to
-            // touch the frame because the slot says `Polling`.
-            let poll = future.as_mut().poll(unsafe { frame.context() });
-            core::mem::forget(running_on_unwind);
-            poll
+            // touch the frame because it is marked polling.
+            future.as_mut().poll(unsafe { frame.context() })
         };
         match poll {
-            Poll::Ready(output) => {
-                context::set(Current::Running(frame_ptr));
-                return output;
-            }
-            // The slot still says `Polling`: nothing runs on this coroutine between here and the
-            // switch, and the resuming poll's value is what it finds there next, which the loop
-            // overwrites first thing.
-            Poll::Pending => frame.suspend(),
+            Poll::Ready(output) => return output,
+            Poll::Pending => frame.wait(),
         }
     }
 }
