@@ -309,6 +309,9 @@ impl<R> Drop for AsyncDef<R> {
 
 impl<R> AsyncDef<R> {
     /// Drops a coroutine that has not returned: never started, suspended, or finished by a panic.
+    /// Out of line, so that dropping a finished future, the common case, is a test inlined into
+    /// the caller instead of a call into a large frame.
+    #[inline(never)]
     fn drop_coroutine(&self, mut coroutine: AwaitletCoroutine<R>) {
         if !coroutine.done() {
             #[cfg(panic = "abort")]

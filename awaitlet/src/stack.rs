@@ -119,19 +119,27 @@ thread_local! {
 #[inline]
 pub(crate) fn allocate(size: usize) -> io::Result<Stack> {
     // `try_with`: during thread teardown the pool may be gone already; then map a new stack.
+    // The `last` slot is all a sequence of round trips touches: inlined into the caller, with the
+    // rest out of line.
     let pooled = POOL.try_with(|pool| match pool.last.take() {
         Some(last) if last.size == size => Some(last.stack),
         last => {
             pool.last.set(last);
-            let mut others = pool.others.borrow_mut();
-            let index = others.iter().rposition(|pooled| pooled.size == size)?;
-            Some(others.swap_remove(index).stack)
+            from_others(pool, size)
         }
     });
     match pooled {
         Ok(Some(stack)) => Ok(stack),
         _ => map(size),
     }
+}
+
+/// A pooled stack of `size` other than the last one, if there is one.
+#[inline(never)]
+fn from_others(pool: &Pool, size: usize) -> Option<Stack> {
+    let mut others = pool.others.borrow_mut();
+    let index = others.iter().rposition(|pooled| pooled.size == size)?;
+    Some(others.swap_remove(index).stack)
 }
 
 /// Takes back the stack of a finished coroutine, for reuse on this thread.
@@ -142,19 +150,25 @@ pub(crate) fn allocate(size: usize) -> io::Result<Stack> {
 #[inline]
 pub(crate) fn recycle(size: usize, stack: Stack) {
     let _ = POOL.try_with(|pool| {
-        let Some(older) = pool.last.replace(Some(Pooled { size, stack })) else {
-            return;
-        };
-        let mut others = pool.others.borrow_mut();
-        // `last` and the first `HOT_CAPACITY - 1` of `others` are the hot tier. A stack that
-        // `swap_remove` moves down into it was released, so the tier never holds more dirty ones.
-        if others.len() + 1 < HOT_CAPACITY {
-            others.push(older);
-        } else if others.len() + 1 < POOL_CAPACITY {
-            release_deep_pages(&older.stack);
-            others.push(older);
+        if let Some(older) = pool.last.replace(Some(Pooled { size, stack })) {
+            to_others(pool, older);
         }
     });
+}
+
+/// Keeps `older`, the stack that was in the `last` slot, in the bounded list, or unmaps it.
+#[inline(never)]
+fn to_others(pool: &Pool, older: Pooled) {
+    let mut others = pool.others.borrow_mut();
+    // `last` and the first `HOT_CAPACITY - 1` of `others` are the hot tier. A stack that
+    // `swap_remove` moves down into it was released, so the tier never holds more dirty ones.
+    if others.len() + 1 < HOT_CAPACITY {
+        others.push(older);
+    } else if others.len() + 1 < POOL_CAPACITY {
+        release_deep_pages(&older.stack);
+        others.push(older);
+    }
+    // A full pool: `older` is unmapped as it drops, after the borrow of `others` has ended.
 }
 
 /// Gives back to the kernel the memory of every page of `stack` below its top [`KEEP_RESIDENT`]
