@@ -7,8 +7,9 @@
 //!
 //! `cargo bench -p awaitlet-benches --bench peers [-- [--rounds N] [--sample-ms N] [WORKLOAD..]]`
 //!
-//! Writes `<target dir>/awaitlet-peers/peers.json`, which `--bin report` reads. About two
-//! minutes with the defaults (11 rounds of 200 ms samples). The workloads are in
+//! Writes `<target dir>/awaitlet-peers/peers.json`, which `--bin report` reads, when it ran every
+//! workload (a run of some only prints them). About two minutes with the defaults (11 rounds of
+//! 200 ms samples). The workloads are in
 //! `awaitlet_benches::peers::workloads`.
 
 use std::time::{Duration, Instant};
@@ -41,8 +42,8 @@ fn options() -> Options {
         match arg.as_str() {
             "--rounds" => options.rounds = number("--rounds").max(1) as usize,
             "--sample-ms" => options.sample = Duration::from_millis(number("--sample-ms")),
-            // What `cargo bench` passes to every bench target.
-            "--bench" => {}
+            // `--bench`, which `cargo bench` passes to every bench target, and criterion's options.
+            flag if flag.starts_with('-') => {}
             workload => options.only.push(workload.to_string()),
         }
     }
@@ -66,7 +67,12 @@ fn main() {
     let options = options();
     let env = Env::new();
     let mut workloads: Vec<Workload<'_>> = workloads(&env);
+    let all = workloads.len();
     workloads.retain(|w| options.only.is_empty() || options.only.iter().any(|id| id == w.id));
+    if workloads.is_empty() {
+        println!("peers: no workload is named {:?}", options.only);
+        return;
+    }
     // Per workload, per contender: operations per sample, and samples in ns per operation.
     let mut iterations: Vec<Vec<u64>> = Vec::new();
     for workload in &workloads {
@@ -110,6 +116,9 @@ fn main() {
             .collect(),
     };
     print(&run, start.elapsed());
+    if run.workloads.len() < all {
+        return;
+    }
     let dir = results::dir(&results::target_dir());
     std::fs::create_dir_all(&dir).expect("creating the results directory");
     let path = dir.join(results::PEERS_FILE);

@@ -76,8 +76,8 @@ fn measure() -> Result<(), String> {
         let (counts, status) = child(&["--hold", id, &CAP.to_string()])?;
         let held = counts
             .lines()
-            .filter_map(|line| line.parse().ok())
-            .last()
+            .rev()
+            .find_map(|line| line.parse().ok())
             .unwrap_or(0);
         let failure = counts
             .lines()

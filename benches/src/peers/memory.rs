@@ -30,7 +30,8 @@ fn suspend_one<B: Bridge>() -> Suspended {
     suspended
 }
 
-/// [`suspend_one`] for the contender named `id` (one of [`CONTENDERS`]).
+/// A new coroutine of the contender named `id` (one of [`CONTENDERS`]), suspended in an await
+/// that never completes.
 ///
 /// # Panics
 ///
