@@ -5,11 +5,16 @@
 //! contender's figures are the median and the minimum of its samples over the rounds, so that the
 //! ratios the report takes compare samples of the same minutes.
 //!
-//! `cargo bench -p awaitlet-benches --bench peers [-- [--rounds N] [--sample-ms N] [WORKLOAD..]]`
+//! `cargo bench -p awaitlet-benches --bench peers [-- [--rounds N] [--sample-ms N]
+//! [--iterations N] [--contender ID].. [WORKLOAD]..]`
 //!
 //! Writes `<target dir>/awaitlet-peers/peers.json`, which `--bin report` reads, when it ran every
-//! workload (a run of some only prints them). About two minutes with the defaults (11 rounds of
-//! 200 ms samples). The workloads are in
+//! workload and contender (a run of some only prints them). About two and a half minutes with the
+//! defaults (11 rounds of 400 ms samples).
+//!
+//! `--iterations N` runs N operations a sample instead of calibrating, for instruction counts:
+//! the difference of two `valgrind --tool=callgrind` runs of one contender at N and 2N, divided
+//! by N, is what one operation costs it. The workloads are in
 //! `awaitlet_benches::peers::workloads`.
 
 use std::time::{Duration, Instant};
@@ -23,15 +28,21 @@ const CALIBRATION: Duration = Duration::from_millis(20);
 struct Options {
     rounds: usize,
     sample: Duration,
+    /// Operations per sample, instead of calibrating to `sample`.
+    iterations: Option<u64>,
     /// Workload ids to run (all when empty).
     only: Vec<String>,
+    /// Contender ids to run (all when empty).
+    contenders: Vec<String>,
 }
 
 fn options() -> Options {
     let mut options = Options {
         rounds: 11,
-        sample: Duration::from_millis(200),
+        sample: Duration::from_millis(400),
+        iterations: None,
         only: Vec::new(),
+        contenders: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -42,6 +53,8 @@ fn options() -> Options {
         match arg.as_str() {
             "--rounds" => options.rounds = number("--rounds").max(1) as usize,
             "--sample-ms" => options.sample = Duration::from_millis(number("--sample-ms")),
+            "--iterations" => options.iterations = Some(number("--iterations").max(1)),
+            "--contender" => options.contenders.extend(args.next()),
             // `--bench`, which `cargo bench` passes to every bench target, and criterion's options.
             flag if flag.starts_with('-') => {}
             workload => options.only.push(workload.to_string()),
@@ -67,8 +80,15 @@ fn main() {
     let options = options();
     let env = Env::new();
     let mut workloads: Vec<Workload<'_>> = workloads(&env);
-    let all = workloads.len();
+    // Only a run of everything is written, so that the report never shows a partial run.
+    let partial = !options.only.is_empty() || !options.contenders.is_empty();
     workloads.retain(|w| options.only.is_empty() || options.only.iter().any(|id| id == w.id));
+    for workload in &mut workloads {
+        let wanted =
+            |id: &str| options.contenders.is_empty() || options.contenders.iter().any(|c| c == id);
+        workload.contenders.retain(|contender| wanted(contender.id));
+    }
+    workloads.retain(|workload| !workload.contenders.is_empty());
     if workloads.is_empty() {
         println!("peers: no workload is named {:?}", options.only);
         return;
@@ -77,7 +97,12 @@ fn main() {
     let mut iterations: Vec<Vec<u64>> = Vec::new();
     for workload in &workloads {
         let each = workload.contenders.iter();
-        iterations.push(each.map(|c| calibrate(c, options.sample)).collect());
+        let calibrated = |c| {
+            options
+                .iterations
+                .unwrap_or_else(|| calibrate(c, options.sample))
+        };
+        iterations.push(each.map(calibrated).collect());
     }
     let mut samples: Vec<Vec<Vec<f64>>> = workloads
         .iter()
@@ -116,7 +141,8 @@ fn main() {
             .collect(),
     };
     print(&run, start.elapsed());
-    if run.workloads.len() < all {
+    if partial {
+        println!("(not written: a run of some workloads or contenders)");
         return;
     }
     let dir = results::dir(&results::target_dir());

@@ -27,8 +27,10 @@
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use tokio::runtime::Runtime;
+use tokio::task::LocalSet;
 
 pub mod adapters;
 pub mod duplex;
@@ -53,6 +55,18 @@ pub fn multi_thread_runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .build()
         .expect("building a multi-thread tokio runtime")
+}
+
+/// Runs `task` as a `spawn_local` task on `local` on `runtime`, and returns what it returns: the
+/// time of its measured loop, so that building the task and the `LocalSet`'s start stay out.
+pub fn in_local_task<F>(runtime: &Runtime, local: &LocalSet, task: F) -> Duration
+where
+    F: Future<Output = Duration> + 'static,
+{
+    local.block_on(runtime, async move {
+        let task = tokio::task::spawn_local(task);
+        task.await.expect("the benchmark task panicked")
+    })
 }
 
 /// Polls `future` once with a no-op waker; it must be ready by then.
@@ -120,8 +134,9 @@ pub mod pending_once {
     use std::time::{Duration, Instant};
 
     use tokio::runtime::Runtime;
-    use tokio::task::{LocalSet, spawn_local};
+    use tokio::task::LocalSet;
 
+    use crate::in_local_task;
     use crate::peers::{Awaitlet, Bridge};
 
     /// A future that returns `Pending` on its first poll, waking its task right away, and
@@ -161,29 +176,24 @@ pub mod pending_once {
     /// `iters` times `B::wait(PendingOnce::new())`, from sync code on one coroutine of bridge
     /// `B` that is a `spawn_local` task.
     pub fn under<B: Bridge>(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(B::run(move || {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    B::wait(PendingOnce::new());
-                }
-                start.elapsed()
-            }));
-            task.await.expect("the benchmark task panicked")
-        })
+        let task = B::run(move || {
+            let start = Instant::now();
+            for _ in 0..iters {
+                B::wait(PendingOnce::new());
+            }
+            start.elapsed()
+        });
+        in_local_task(runtime, local, task)
     }
 
     /// `iters` times `PendingOnce::new().await`, in one `spawn_local` task.
     pub fn native(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    PendingOnce::new().await;
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+        in_local_task(runtime, local, async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                PendingOnce::new().await;
+            }
+            start.elapsed()
         })
     }
 }
@@ -198,25 +208,23 @@ pub mod roundtrip {
     use std::time::{Duration, Instant};
 
     use tokio::runtime::{Handle, Runtime};
-    use tokio::task::{LocalSet, spawn_local};
+    use tokio::task::LocalSet;
 
+    use crate::in_local_task;
     use crate::peers::Bridge;
     use crate::pending_once::PendingOnce;
 
     /// `iters` times `async_def(|| black_box(1)).await` with a pooled stack, in a `spawn_local`
     /// task on a current-thread runtime.
     pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                // One untimed round trip puts a stack in this thread's pool.
+        in_local_task(runtime, local, async move {
+            // One untimed round trip puts a stack in this thread's pool.
+            black_box(awaitlet::async_def(|| black_box(1)).await);
+            let start = Instant::now();
+            for _ in 0..iters {
                 black_box(awaitlet::async_def(|| black_box(1)).await);
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(awaitlet::async_def(|| black_box(1)).await);
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+            }
+            start.elapsed()
         })
     }
 
@@ -224,20 +232,17 @@ pub mod roundtrip {
     /// `spawn_local` task: a coroutine of bridge `B` created, suspended once, resumed and
     /// finished, after one untimed round trip (which leaves a stack to reuse where `B` keeps one).
     pub fn pending<B: Bridge>(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                let once = || {
-                    B::wait(PendingOnce::new());
-                    black_box(1)
-                };
+        in_local_task(runtime, local, async move {
+            let once = || {
+                B::wait(PendingOnce::new());
+                black_box(1)
+            };
+            assert_eq!(B::run(once).await, 1);
+            let start = Instant::now();
+            for _ in 0..iters {
                 assert_eq!(B::run(once).await, 1);
-                let start = Instant::now();
-                for _ in 0..iters {
-                    assert_eq!(B::run(once).await, 1);
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+            }
+            start.elapsed()
         })
     }
 
@@ -245,19 +250,16 @@ pub mod roundtrip {
     /// `PendingOnce::new()` and returns `black_box(1)`, awaited in a `spawn_local` task (no
     /// coroutine and no task of its own, so this is what the pending await alone costs).
     pub fn pending_native(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let once = async {
-                        PendingOnce::new().await;
-                        black_box(1)
-                    };
-                    assert_eq!(black_box(once).await, 1);
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+        in_local_task(runtime, local, async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let once = async {
+                    PendingOnce::new().await;
+                    black_box(1)
+                };
+                assert_eq!(black_box(once).await, 1);
+            }
+            start.elapsed()
         })
     }
 
