@@ -98,16 +98,16 @@ impl Peers {
             "\nN = {}, `vm.max_map_count` {}, cap {}, measured {}.\n\n\
              | contender | resident per suspended coroutine | held at once | stopped by |\n\
              | --- | --- | --- | --- |\n",
-            memory.suspended_for_rss, memory.max_map_count, memory.cap, memory.measured
+            thousands(memory.suspended_for_rss),
+            thousands(memory.max_map_count),
+            thousands(memory.cap),
+            memory.measured
         );
         for it in &memory.contenders {
             let kib = it.rss_per_coroutine / 1024.0;
             let stopped = it.stopped.replace('|', "\\|");
-            md += &format!(
-                "| {} | {kib:.2} KiB | {} | {stopped} |\n",
-                label(&it.id),
-                it.held
-            );
+            let (name, held) = (label(&it.id), thousands(it.held));
+            md += &format!("| {name} | {kib:.2} KiB | {held} | {stopped} |\n");
         }
         md
     }
@@ -124,7 +124,7 @@ impl Peers {
         let median = |id: &str| workload.contender(id).map(|c| c.median_ns);
         let floor = match (median("floor"), median("awaitlet")) {
             (Some(floor), Some(awaitlet)) => {
-                format!("{} (awaitlet {})", time(floor), ratio(awaitlet / floor))
+                format!("{}; awaitlet {} it", time(floor), ratio(awaitlet / floor))
             }
             _ => String::new(),
         };
@@ -136,12 +136,29 @@ impl Peers {
     }
 }
 
+/// `n` with a comma every three digits: `1,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// One workload's table: median, minimum, and the median's ratio to native's and the floor's.
 fn table(workload: &WorkloadResult) -> String {
+    let mut title = workload.title.clone();
+    if let Some(first) = title.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     let mut md = format!(
-        "\n### {}\n\n{}, per {}.\n\n\
+        "\n### {}\n\n{title}, per {}.\n\n\
          | contender | median | minimum | ÷ native | ÷ floor |\n| --- | --- | --- | --- | --- |\n",
-        workload.id, workload.title, workload.unit
+        workload.id, workload.unit
     );
     let median = |id: &str| workload.contender(id).map(|c| c.median_ns);
     let (native, floor) = (median("native"), median("floor"));
@@ -191,8 +208,10 @@ mod tests {
             "| awaitlet | **2.00 ns** | 1.80 ns | 2.00× | 4.00× |\n",
             "| native async | **1.00 ns** | 1.00 ns | 1.00× | 2.00× |\n",
             "| floor (corosensei, no checks) | **0.500 ns** | 0.500 ns | 0.500× | 1.00× |\n",
-            "| awaitlet | 4.20 KiB | 1000000 | the cap |\n",
-            "| stackful 0.1.5 | 8.00 KiB | 32750 | panicked: failed \\| to map |\n",
+            "| awaitlet | 4.20 KiB | 1,000,000 | the cap |\n",
+            "| stackful 0.1.5 | 8.00 KiB | 32,750 | panicked: failed \\| to map |\n",
+            "N = 10,000, `vm.max_map_count` 65,530, cap 1,000,000,",
+            "\n### ready\n\nAn await of a ready future, per await.\n",
         ] {
             assert!(md.contains(line), "no {line:?} in\n{md}");
         }
@@ -204,7 +223,7 @@ mod tests {
         let cells = peers.readme_cells("ready");
         assert_eq!(
             cells,
-            ["0.500 ns (awaitlet 4.00×)".to_string(), String::new()]
+            ["0.500 ns; awaitlet 4.00× it".to_string(), String::new()]
         );
         assert_eq!(peers.readme_cells("echo"), [String::new(), String::new()]);
     }
