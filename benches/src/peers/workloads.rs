@@ -158,7 +158,8 @@ pub fn workloads(env: &Env) -> Vec<Workload<'_>> {
         },
         Workload {
             id: "roundtrip_pending",
-            title: "a round trip: a coroutine created, pending once, finished",
+            title: "a round trip: a coroutine created, pending once, finished (native: an \
+                async block pending once, awaited in place)",
             unit: "round trip",
             contenders: with_native(
                 bridged!({roundtrip::pending} (ct, ct_local) [Awaitlet => "awaitlet",
