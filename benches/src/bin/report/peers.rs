@@ -98,15 +98,12 @@ impl Peers {
             "\nN = {}, `vm.max_map_count` {}, cap {}, measured {}.\n\n\
              | contender | resident per suspended coroutine | held at once | stopped by |\n\
              | --- | --- | --- | --- |\n",
-            thousands(memory.suspended_for_rss),
-            thousands(memory.max_map_count),
-            thousands(memory.cap),
-            memory.measured
+            memory.suspended_for_rss, memory.max_map_count, memory.cap, memory.measured
         );
         for it in &memory.contenders {
             let kib = it.rss_per_coroutine / 1024.0;
             let stopped = it.stopped.replace('|', "\\|");
-            let (name, held) = (label(&it.id), thousands(it.held));
+            let (name, held) = (label(&it.id), it.held);
             md += &format!("| {name} | {kib:.2} KiB | {held} | {stopped} |\n");
         }
         md
@@ -134,19 +131,6 @@ impl Peers {
             .collect();
         [floor, peers.join(", ")]
     }
-}
-
-/// `n` with a comma every three digits: `1,000,000`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// One workload's table: median, minimum, and the median's ratio to native's and the floor's.
@@ -208,9 +192,9 @@ mod tests {
             "| awaitlet | **2.00 ns** | 1.80 ns | 2.00× | 4.00× |\n",
             "| native async | **1.00 ns** | 1.00 ns | 1.00× | 2.00× |\n",
             "| floor (corosensei, no checks) | **0.500 ns** | 0.500 ns | 0.500× | 1.00× |\n",
-            "| awaitlet | 4.20 KiB | 1,000,000 | the cap |\n",
-            "| stackful 0.1.5 | 8.00 KiB | 32,750 | panicked: failed \\| to map |\n",
-            "N = 10,000, `vm.max_map_count` 65,530, cap 1,000,000,",
+            "| awaitlet | 4.20 KiB | 1000000 | the cap |\n",
+            "| stackful 0.1.5 | 8.00 KiB | 32750 | panicked: failed \\| to map |\n",
+            "N = 10000, `vm.max_map_count` 65530, cap 1000000,",
             "\n### ready\n\nAn await of a ready future, per await.\n",
         ] {
             assert!(md.contains(line), "no {line:?} in\n{md}");
