@@ -15,14 +15,14 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::ptr;
 use std::task::{Context, Poll};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-use super::Bridge;
+use super::{Bridge, await_with};
 
 /// The poller's `Context`, its lifetime erased: the coroutine's input on every resumption.
 type Cx = *mut Context<'static>;
@@ -97,20 +97,18 @@ impl<R> Future for FloorFuture<R> {
 /// Awaits `future` from the body of a floor coroutine.
 #[inline(always)]
 pub fn floor_await<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let (yielder, mut cx) = CURRENT.get();
-    loop {
-        // SAFETY: benchmark-only: this runs in the body of the floor coroutine that set
-        // `CURRENT` when it was last resumed (the workloads call it nowhere else and never nest
-        // floor coroutines), so `cx` is the `Context` of the poll that is running it right now.
-        let polled = future.as_mut().poll(unsafe { &mut *cx });
-        if let Poll::Ready(output) = polled {
-            return output;
-        }
-        // SAFETY: benchmark-only: `yielder` is this coroutine's own, which lives on its stack for
-        // as long as the body runs (same condition as above).
-        cx = unsafe { &*yielder }.suspend(());
+    let (yielder, cx) = CURRENT.get();
+    let suspend = || {
+        // SAFETY: benchmark-only: `yielder` is this coroutine's own (see below), which lives on
+        // its stack for as long as the body runs.
+        let cx = unsafe { &*yielder }.suspend(());
         // Other floor coroutines ran in between and set their own.
         CURRENT.set((yielder, cx));
-    }
+        cx
+    };
+    // SAFETY: benchmark-only: this runs in the body of the floor coroutine that set `CURRENT`
+    // when it was last resumed (the workloads call it nowhere else and never nest floor
+    // coroutines), so `cx` is the `Context` of the poll running it, and so is each `Context` the
+    // coroutine is resumed with.
+    unsafe { await_with(future, cx, suspend) }
 }

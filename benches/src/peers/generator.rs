@@ -13,14 +13,14 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use generator::{Gn, LocalGenerator, Scope};
 
-use super::Bridge;
+use super::{Bridge, await_with};
 
 /// The poller's `Context`, its lifetime erased: what each resumption sends in.
 type Cx = *mut Context<'static>;
@@ -82,22 +82,19 @@ impl<R> Future for GeneratorFuture<R> {
 /// Awaits `future` from the body of a [`GeneratorFuture`].
 #[inline(always)]
 pub fn generator_await<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let (scope, mut cx) = CURRENT.get();
-    loop {
-        // SAFETY: benchmark-only: this runs in the body of the generator that set `CURRENT` when
-        // it was last resumed (the workloads call it nowhere else and never nest generators),
-        // so `cx` is the `Context` of the poll that is running it right now.
-        let polled = future.as_mut().poll(unsafe { &mut *cx });
-        if let Poll::Ready(output) = polled {
-            return output;
-        }
-        // SAFETY: benchmark-only: `scope` is the running body's own, on its stack for as long as
-        // the body runs (same condition as above), and nothing else uses it meanwhile.
+    let (scope, cx) = CURRENT.get();
+    let suspend = || {
+        // SAFETY: benchmark-only: `scope` is the running body's own (see below), on its stack for
+        // as long as the body runs, and nothing else uses it meanwhile.
         let scope_ref = unsafe { &mut *scope };
         scope_ref.yield_with(());
-        cx = scope_ref.get_yield().expect("resumed with a `Context`");
+        let cx = scope_ref.get_yield().expect("resumed with a `Context`");
         // Other generators ran in between and set their own.
         CURRENT.set((scope, cx));
-    }
+        cx
+    };
+    // SAFETY: benchmark-only: this runs in the body of the generator that set `CURRENT` when it
+    // was last resumed (the workloads call it nowhere else and never nest generators), so `cx` is
+    // the `Context` of the poll running it, and so is each `Context` it is resumed with.
+    unsafe { await_with(future, cx, suspend) }
 }

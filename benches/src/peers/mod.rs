@@ -18,7 +18,8 @@
 use std::future::{Future, poll_fn};
 use std::io::{self, Read, Write};
 use std::marker::PhantomData;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -36,6 +37,32 @@ pub trait Bridge {
 
     /// Awaits `future` from sync code that runs under [`Bridge::run`].
     fn wait<F: Future>(future: F) -> F::Output;
+}
+
+/// The await loop of the floor and of the `generator` bridge: polls `future` with `cx` and, while
+/// it is pending, suspends the coroutine through `suspend`, which returns the `Context` of the poll
+/// that resumed it.
+///
+/// # Safety
+///
+/// ## Caller
+///
+/// `cx`, and each `Context` that `suspend` returns, must point at the `Context` of the poll that
+/// is running the calling coroutine at that moment.
+#[inline(always)]
+unsafe fn await_with<F: Future>(
+    future: F,
+    mut cx: *mut Context<'static>,
+    mut suspend: impl FnMut() -> *mut Context<'static>,
+) -> F::Output {
+    let mut future = pin!(future);
+    loop {
+        // SAFETY: the caller's promise: `cx` is the `Context` of the poll running us right now.
+        if let Poll::Ready(output) = future.as_mut().poll(unsafe { &mut *cx }) {
+            return output;
+        }
+        cx = suspend();
+    }
 }
 
 /// awaitlet itself: `async_def` and `awaitlet!`.
