@@ -16,6 +16,8 @@
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
 //! | [`portals`] | `awaitlet!` mid-poll in a portal; `.await` in a portal; a portal round trip | native `.await` in a task; the `async_def` round trip |
 //! | `spans` (feature `tracing`) | `pending_once` with awaitlet's `tracing` feature: no subscriber, a `Registry`, a span entered across each await | native `.await` |
+//! | [`duplex`] | an 8-byte ping-pong through `std::io` over a tokio duplex pipe, `SyncIo` | native `AsyncReadExt`/`AsyncWriteExt`, `SyncIoBridge`, the peers |
+//! | [`peers`] | each workload above that awaits, generic over the bridge | the floor of the design, `stackful`, `generator` |
 //! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
 //!
 //! Runtimes that do no I/O are built without tokio's I/O driver: waking the `block_on` future
@@ -25,11 +27,15 @@
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use tokio::runtime::Runtime;
+use tokio::task::LocalSet;
 
 pub mod adapters;
+pub mod duplex;
 pub mod echo;
+pub mod peers;
 pub mod pingpong;
 pub mod pinned;
 pub mod portals;
@@ -49,6 +55,18 @@ pub fn multi_thread_runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .build()
         .expect("building a multi-thread tokio runtime")
+}
+
+/// Runs `task` as a `spawn_local` task on `local` on `runtime`, and returns what it returns: the
+/// time of its measured loop, so that building the task and the `LocalSet`'s start stay out.
+pub fn in_local_task<F>(runtime: &Runtime, local: &LocalSet, task: F) -> Duration
+where
+    F: Future<Output = Duration> + 'static,
+{
+    local.block_on(runtime, async move {
+        let task = tokio::task::spawn_local(task);
+        task.await.expect("the benchmark task panicked")
+    })
 }
 
 /// Polls `future` once with a no-op waker; it must be ready by then.
@@ -73,16 +91,20 @@ pub mod ready {
     use std::hint::black_box;
     use std::time::{Duration, Instant};
 
-    use awaitlet::awaitlet;
-
+    use crate::peers::{Awaitlet, Bridge};
     use crate::poll_ready;
 
     /// `iters` times `awaitlet!(ready(x))`, from sync code on one coroutine.
     pub fn under_awaitlet(iters: u64) -> Duration {
-        poll_ready(awaitlet::async_def(move || {
+        under::<Awaitlet>(iters)
+    }
+
+    /// `iters` times `B::wait(ready(x))`, from sync code on one coroutine of bridge `B`.
+    pub fn under<B: Bridge>(iters: u64) -> Duration {
+        poll_ready(B::run(move || {
             let start = Instant::now();
             for i in 0..iters {
-                black_box(awaitlet!(std::future::ready(black_box(i))));
+                black_box(B::wait(std::future::ready(black_box(i))));
             }
             start.elapsed()
         }))
@@ -111,9 +133,11 @@ pub mod pending_once {
     use std::task::{Context, Poll};
     use std::time::{Duration, Instant};
 
-    use awaitlet::awaitlet;
     use tokio::runtime::Runtime;
-    use tokio::task::{LocalSet, spawn_local};
+    use tokio::task::LocalSet;
+
+    use crate::in_local_task;
+    use crate::peers::{Awaitlet, Bridge};
 
     /// A future that returns `Pending` on its first poll, waking its task right away, and
     /// `Ready(())` on the second.
@@ -146,35 +170,37 @@ pub mod pending_once {
     /// `iters` times `awaitlet!(PendingOnce::new())`, from sync code on one coroutine that is a
     /// `spawn_local` task.
     pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(awaitlet::async_def(move || {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    awaitlet!(PendingOnce::new());
-                }
-                start.elapsed()
-            }));
-            task.await.expect("the benchmark task panicked")
-        })
+        under::<Awaitlet>(runtime, local, iters)
+    }
+
+    /// `iters` times `B::wait(PendingOnce::new())`, from sync code on one coroutine of bridge
+    /// `B` that is a `spawn_local` task.
+    pub fn under<B: Bridge>(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+        let task = B::run(move || {
+            let start = Instant::now();
+            for _ in 0..iters {
+                B::wait(PendingOnce::new());
+            }
+            start.elapsed()
+        });
+        in_local_task(runtime, local, task)
     }
 
     /// `iters` times `PendingOnce::new().await`, in one `spawn_local` task.
     pub fn native(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    PendingOnce::new().await;
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+        in_local_task(runtime, local, async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                PendingOnce::new().await;
+            }
+            start.elapsed()
         })
     }
 }
 
 /// One coroutine created, run and finished, against the other ways to run a piece of code as
-/// its own unit of work and await its result: a tokio task, and the thread bridge.
+/// its own unit of work and await its result: a tokio task, and the thread bridge; and, for the
+/// peers, [`roundtrip::pending`]: one coroutine of each bridge created, suspended once and finished.
 ///
 /// Every loop runs in a task (not directly in `block_on`), awaiting one unit of work at a time.
 pub mod roundtrip {
@@ -182,22 +208,58 @@ pub mod roundtrip {
     use std::time::{Duration, Instant};
 
     use tokio::runtime::{Handle, Runtime};
-    use tokio::task::{LocalSet, spawn_local};
+    use tokio::task::LocalSet;
+
+    use crate::in_local_task;
+    use crate::peers::Bridge;
+    use crate::pending_once::PendingOnce;
 
     /// `iters` times `async_def(|| black_box(1)).await` with a pooled stack, in a `spawn_local`
     /// task on a current-thread runtime.
     pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let task = spawn_local(async move {
-                // One untimed round trip puts a stack in this thread's pool.
+        in_local_task(runtime, local, async move {
+            // One untimed round trip puts a stack in this thread's pool.
+            black_box(awaitlet::async_def(|| black_box(1)).await);
+            let start = Instant::now();
+            for _ in 0..iters {
                 black_box(awaitlet::async_def(|| black_box(1)).await);
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(awaitlet::async_def(|| black_box(1)).await);
-                }
-                start.elapsed()
-            });
-            task.await.expect("the benchmark task panicked")
+            }
+            start.elapsed()
+        })
+    }
+
+    /// `iters` times `B::run(|| { B::wait(PendingOnce::new()); black_box(1) }).await` in a
+    /// `spawn_local` task: a coroutine of bridge `B` created, suspended once, resumed and
+    /// finished, after one untimed round trip (which leaves a stack to reuse where `B` keeps one).
+    pub fn pending<B: Bridge>(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+        in_local_task(runtime, local, async move {
+            let once = || {
+                B::wait(PendingOnce::new());
+                black_box(1)
+            };
+            assert_eq!(B::run(once).await, 1);
+            let start = Instant::now();
+            for _ in 0..iters {
+                assert_eq!(B::run(once).await, 1);
+            }
+            start.elapsed()
+        })
+    }
+
+    /// The native counterpart of [`pending`]: `iters` times an async block that awaits
+    /// `PendingOnce::new()` and returns `black_box(1)`, awaited in a `spawn_local` task (no
+    /// coroutine and no task of its own, so this is what the pending await alone costs).
+    pub fn pending_native(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+        in_local_task(runtime, local, async move {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let once = async {
+                    PendingOnce::new().await;
+                    black_box(1)
+                };
+                assert_eq!(black_box(once).await, 1);
+            }
+            start.elapsed()
         })
     }
 

@@ -4,7 +4,8 @@
 //!
 //! - [`native`]: the consumer is an async task.
 //! - [`under_awaitlet`]: the consumer is plain sync code, [`sync_consumer`], calling
-//!   `awaitlet!(rx.recv())` and `awaitlet!(tx.send(v))` inside an `async_def` task.
+//!   `awaitlet!(rx.recv())` and `awaitlet!(tx.send(v))` inside an `async_def` task; [`under`] is
+//!   the same for any [`Bridge`], awaitlet's peers among them.
 //! - [`thread_bridge`]: the consumer is sync code on tokio's blocking pool, calling
 //!   `blocking_recv` and `blocking_send`.
 //!
@@ -12,10 +13,11 @@
 
 use std::time::{Duration, Instant};
 
-use awaitlet::awaitlet;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio::task::{LocalSet, spawn_local};
+
+use crate::peers::{Awaitlet, Bridge};
 
 /// The producer: `rounds` round trips, timed.
 pub(crate) async fn producer(
@@ -46,11 +48,12 @@ pub(crate) async fn native_consumer(
     echoed
 }
 
-/// The sync consumer that runs under awaitlet: no `async`, no `.await`.
-pub fn sync_consumer(mut from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
+/// The sync consumer that runs under awaitlet (`B` = [`Awaitlet`]) or a peer: no `async`, no
+/// `.await`.
+pub fn sync_consumer<B: Bridge>(mut from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
     let mut echoed = 0;
-    while let Some(value) = awaitlet!(from_producer.recv()) {
-        awaitlet!(to_producer.send(value)).expect("the producer hung up");
+    while let Some(value) = B::wait(from_producer.recv()) {
+        B::wait(to_producer.send(value)).expect("the producer hung up");
         echoed += 1;
     }
     echoed
@@ -85,11 +88,16 @@ pub fn native(runtime: &Runtime, local: &LocalSet, rounds: u64) -> Duration {
 /// The consumer is [`sync_consumer`] in an `async_def` task, next to the native producer on a
 /// `LocalSet` on a current-thread runtime.
 pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, rounds: u64) -> Duration {
+    under::<Awaitlet>(runtime, local, rounds)
+}
+
+/// [`under_awaitlet`] with the consumer on a coroutine of bridge `B`.
+pub fn under<B: Bridge>(runtime: &Runtime, local: &LocalSet, rounds: u64) -> Duration {
     let (to_consumer, from_producer) = mpsc::channel(1);
     let (to_producer, from_consumer) = mpsc::channel(1);
     local.block_on(runtime, async move {
-        let consumer = spawn_local(awaitlet::async_def(move || {
-            sync_consumer(from_producer, to_producer)
+        let consumer = spawn_local(B::run(move || {
+            sync_consumer::<B>(from_producer, to_producer)
         }));
         let producer = spawn_local(producer(to_consumer, from_consumer, rounds));
         let elapsed = producer.await.expect("the producer panicked");

@@ -32,8 +32,11 @@ pub fn tokio_main_runtime() -> Runtime {
 pub mod pending_once {
     use super::*;
 
+    use std::future::Future;
+
     use awaitlet::{async_def, awaitlet};
 
+    use crate::peers::Bridge;
     use crate::pending_once::PendingOnce;
 
     #[async_def]
@@ -49,12 +52,16 @@ pub mod pending_once {
         }
     }
 
-    /// About `iters` awaits in all, split over [`TASKS`] `#[async_def]` tasks.
-    pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+    /// Spawns [`TASKS`] tasks `task(count)` that split about `iters` awaits among them; returns
+    /// the time until all are done.
+    fn spawned<F>(runtime: &Runtime, local: &LocalSet, iters: u64, task: fn(u64) -> F) -> Duration
+    where
+        F: Future<Output = ()> + 'static,
+    {
         local.block_on(runtime, async move {
             let start = Instant::now();
             let tasks: Vec<_> = (0..TASKS)
-                .map(|_| spawn_local(awaits(iters.div_ceil(TASKS))))
+                .map(|_| spawn_local(task(iters.div_ceil(TASKS))))
                 .collect();
             for task in tasks {
                 task.await.expect("a benchmark task panicked");
@@ -63,18 +70,26 @@ pub mod pending_once {
         })
     }
 
+    /// About `iters` awaits in all, split over [`TASKS`] `#[async_def]` tasks.
+    pub fn under_awaitlet(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+        spawned(runtime, local, iters, awaits)
+    }
+
+    /// About `iters` awaits in all, split over [`TASKS`] tasks, each a coroutine of bridge `B`
+    /// (`B::run(..)`, the closure form, where [`under_awaitlet`] has `#[async_def]` fns).
+    pub fn under<B: Bridge>(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
+        spawned(runtime, local, iters, |count| {
+            B::run(move || {
+                for _ in 0..count {
+                    B::wait(PendingOnce::new());
+                }
+            })
+        })
+    }
+
     /// About `iters` awaits in all, split over [`TASKS`] `async fn` tasks.
     pub fn native(runtime: &Runtime, local: &LocalSet, iters: u64) -> Duration {
-        local.block_on(runtime, async move {
-            let start = Instant::now();
-            let tasks: Vec<_> = (0..TASKS)
-                .map(|_| spawn_local(native_awaits(iters.div_ceil(TASKS))))
-                .collect();
-            for task in tasks {
-                task.await.expect("a benchmark task panicked");
-            }
-            start.elapsed()
-        })
+        spawned(runtime, local, iters, native_awaits)
     }
 }
 
@@ -85,11 +100,12 @@ pub mod pingpong {
     use awaitlet::async_def;
     use tokio::sync::mpsc::{self, Receiver, Sender};
 
+    use crate::peers::Awaitlet;
     use crate::pingpong::{native_consumer, producer, sync_consumer};
 
     #[async_def]
     fn consumer(from_producer: Receiver<u64>, to_producer: Sender<u64>) -> u64 {
-        sync_consumer(from_producer, to_producer)
+        sync_consumer::<Awaitlet>(from_producer, to_producer)
     }
 
     fn run(runtime: &Runtime, local: &LocalSet, rounds: u64, awaitlet: bool) -> Duration {

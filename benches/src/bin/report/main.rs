@@ -10,6 +10,7 @@
 //! entries (variants, bench targets), since the description is built into the binary.
 
 mod chart;
+mod peers;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -228,9 +229,10 @@ fn run() -> Result<(), String> {
     };
     let python = serde_json::from_str(&read("benches/python/results.json")?);
     let python: Python = python.map_err(|e| format!("benches/python/results.json: {e}"))?;
-    let readme = splice(&read("README.md")?, &readme_table(&spec, &python))?;
+    let peers = peers::load(&target)?;
+    let readme = splice(&read("README.md")?, &readme_table(&spec, &python, &peers))?;
     let svg = chart::render(&spec, &python).map_err(|e| format!("cannot draw the chart: {e}"))?;
-    let md = benchmarks_md(&spec, &python, measured);
+    let md = peers.insert_into(benchmarks_md(&spec, &python, measured));
     let paths = ["BENCHMARKS.md", "docs/benchmarks.svg", "README.md"];
     for (path, text) in paths.into_iter().zip([md, svg, readme]) {
         std::fs::write(root.join(path), text).map_err(|e| format!("cannot write {path}: {e}"))?;
@@ -407,11 +409,14 @@ fn machine(measured: Option<SystemTime>) -> [(&'static str, String); 7] {
 }
 
 /// The README's table: per group, the median of its awaitlet variant, of its first variant of
-/// each other kind, and of Python's awaitlet.
-fn readme_table(spec: &Spec, python: &Python) -> String {
-    let header =
-        "| workload | awaitlet | native async | threads | other crates | Python awaitlet |";
-    let mut table = format!("{header}\n{}|\n", "| --- ".repeat(6));
+/// each other kind, of Python's awaitlet, and the peers run's columns.
+fn readme_table(spec: &Spec, python: &Python, peers: &peers::Peers) -> String {
+    let header = format!(
+        "| workload | awaitlet | native async | threads | other crates | Python awaitlet | {} |",
+        peers::README_HEADER
+    );
+    let columns = 6 + peers::README_COLUMNS;
+    let mut table = format!("{header}\n{}|\n", "| --- ".repeat(columns));
     let median = |v: &Variant| v.median().map_or("not measured".into(), time);
     for group in &spec.groups {
         let mut row = vec![format!("{}, per {}", group.title, group.unit)];
@@ -422,6 +427,7 @@ fn readme_table(spec: &Spec, python: &Python) -> String {
         }
         let python = python.variant(&group.id, "awaitlet");
         row.push(python.map_or(String::new(), |python| time(python.median_ns)));
+        row.extend(peers.readme_cells(&group.id));
         table += &format!("| {} |\n", row.join(" | "));
     }
     table
@@ -541,8 +547,8 @@ mod tests {
         ] {
             assert!(md.contains(line), "no {line:?} in\n{md}");
         }
-        let readme = readme_table(&spec, &python);
-        assert!(readme.ends_with("| 50.0 ns | not measured (native .await) |  |  |  |\n"));
+        let readme = readme_table(&spec, &python, &peers::Peers::default());
+        assert!(readme.ends_with("| 50.0 ns | not measured (native .await) |  |  |  |  |  |\n"));
         let svg = chart::render(&spec, &python).unwrap();
         assert!(svg.contains("not measured") && svg.contains("50.0 ns"));
     }
