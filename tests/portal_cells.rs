@@ -6,7 +6,9 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
@@ -45,6 +47,51 @@ fn suspended(waker: &Arc<CountingWaker>) -> AsyncDef<()> {
     let mut fut = portal(std::future::pending::<()>());
     assert!(poll_with(&mut fut, waker).is_pending());
     fut
+}
+
+/// Runs a portal that is `Pending` once, then ready, whose future first hands its waker to
+/// `with_waker`; returns the address of the portal's cell, which its waker points to.
+fn cell_of_a_portal(with_waker: impl Fn(&Waker) + 'static) -> usize {
+    let cell = Rc::new(Cell::new(0));
+    let seen = Rc::clone(&cell);
+    let fut = pending_once(move |waker| {
+        seen.set(waker.data() as usize);
+        with_waker(waker);
+    });
+    finish(fut, &CountingWaker::new());
+    cell.get()
+}
+
+#[test]
+fn a_finished_portal_s_cell_serves_the_next_portal() {
+    // No allocation per portal in steady state: a portal that finished leaves its cell to the
+    // next one, whatever its future did with its waker on this thread and others.
+    let first = cell_of_a_portal(|_| {});
+    // Were the cell freed, the allocator would hand its memory to one of these, rather than to
+    // the next portal's cell.
+    let _taken: Vec<Box<[u8]>> = (1..=64)
+        .map(|n| vec![1; n * 8].into_boxed_slice())
+        .collect();
+    let second = cell_of_a_portal(|waker| {
+        let there = waker.clone();
+        let back = std::thread::spawn(move || {
+            there.wake_by_ref();
+            there.clone()
+        })
+        .join()
+        .expect("the cloning thread");
+        let here = waker.clone();
+        here.wake();
+        drop(back);
+    });
+    let third = cell_of_a_portal(|_| {});
+    assert_eq!((first, second), (third, third));
+    // A clone kept past the portal's end keeps the cell.
+    let (kept_tx, kept) = mpsc::channel();
+    let fourth = cell_of_a_portal(move |waker| kept_tx.send(waker.clone()).expect("kept"));
+    assert_eq!(fourth, third);
+    assert_ne!(cell_of_a_portal(|_| {}), fourth);
+    drop(kept);
 }
 
 #[test]

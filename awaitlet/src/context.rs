@@ -27,6 +27,8 @@ use core::task::{Context, Waker};
 
 use corosensei::Yielder;
 
+use crate::portal::StableWaker;
+
 /// The task context handed to the coroutine on each resume, with its lifetime erased.
 ///
 /// It is only dereferenced through [`Frame::context`], whose safety argument says why the pointee
@@ -218,7 +220,7 @@ pub(crate) struct Frame {
     spans: crate::spans::Spans,
     /// A portal's stable waker, which every poll on this coroutine uses in place of the poller's
     /// context; `None` for an `async_def`.
-    portal: Option<Waker>,
+    portal: Option<StableWaker>,
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
@@ -252,7 +254,7 @@ impl Frame {
         yielder: &AwaitletYielder,
         cx: ContextPtr,
         stack: StackBounds,
-        portal: Option<Waker>,
+        portal: Option<StableWaker>,
     ) -> Self {
         Frame {
             yielder: NonNull::from(yielder),
@@ -268,7 +270,7 @@ impl Frame {
     /// A portal's stable waker, or `None` when this is an `async_def`'s frame.
     #[inline(always)]
     pub(crate) fn portal_waker(&self) -> Option<&Waker> {
-        self.portal.as_ref()
+        self.portal.as_deref()
     }
 
     #[cfg_attr(

@@ -19,7 +19,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use corosensei::{Coroutine, CoroutineResult};
@@ -29,7 +29,7 @@ use corosensei::stack::Stack as _;
 
 use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore, StackBounds};
 use crate::overflow;
-use crate::portal::{self, PortalCell};
+use crate::portal::{self, PortalCell, StableWaker};
 use crate::stack::{self, Stack};
 
 type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
@@ -190,7 +190,7 @@ fn entry<F, R>(
     body: F,
     builder: &Builder,
     bounds: StackBounds,
-    portal: Option<Waker>,
+    portal: Option<StableWaker>,
 ) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R + use<F, R>
 where
     F: FnOnce(&Frame) -> R,

@@ -22,6 +22,7 @@
 
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
+use core::mem::ManuallyDrop;
 use core::pin::pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
@@ -44,7 +45,7 @@ use crate::stack::POOL_CAPACITY;
 ///
 /// The cell is on the heap, at a fixed address, and the stable waker and its clones point to it.
 /// The portal ([`PortalCell`]) holds it until the portal finishes or is dropped, then looks at
-/// the count of wakers still alive: with none, nothing can reach the cell again, and it goes back
+/// the count of clones still alive: with none, nothing can reach the cell again, and it goes back
 /// to this thread's pool ([`POOL`]) for the next portal; with some (a future kept a clone), the
 /// portal gives the cell up ("orphans" it): from then on every clone and drop counts in `refs`,
 /// and the last drop frees the cell.
@@ -66,10 +67,10 @@ pub(crate) struct WakerCell {
     /// owner always reads its own last write; other threads compare it with their own mark, which
     /// no value they may read can equal.
     owner: AtomicUsize,
-    /// The owner thread's share of the count of wakers alive (the stable one and its clones):
-    /// clones made on the owner add one, drops there take one away. Wrapping, since clones made
-    /// on one side are often dropped on the other; only the sum with `refs` means anything. Owner
-    /// only.
+    /// The owner thread's share of the count of wakers alive (the clones of the stable one, which
+    /// itself is not counted: see [`StableWaker`]): clones made on the owner add one, drops there
+    /// take one away. Wrapping, since clones made on one side are often dropped on the other;
+    /// only the sum with `refs` means anything. Owner only.
     owner_refs: Cell<u64>,
     /// The other threads' share of that count, as [`REF`] per waker (wrapping, like
     /// `owner_refs`), with [`ORPHANED`] set once the portal gave the cell up and moved its own
@@ -246,7 +247,8 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 ///
 /// `cell` is the data pointer of a live waker made with [`VTABLE`].
 unsafe fn clone(cell: *const ()) -> RawWaker {
-    // SAFETY: a live waker counts in the cell's wakers, so the cell is alive.
+    // SAFETY: a live waker is the stable one, whose cell its portal holds, or a clone, which is
+    // counted: either way the cell is alive.
     unsafe { &*cell.cast::<WakerCell>() }.acquire();
     RawWaker::new(cell, &VTABLE)
 }
@@ -270,7 +272,7 @@ unsafe fn wake(cell: *const ()) {
 ///
 /// As for [`clone`].
 unsafe fn wake_by_ref(cell: *const ()) {
-    // SAFETY: a live waker counts in the cell's wakers, so the cell is alive.
+    // SAFETY: as in `clone`, the cell is alive.
     unsafe { &*cell.cast::<WakerCell>() }.wake();
 }
 
@@ -278,10 +280,11 @@ unsafe fn wake_by_ref(cell: *const ()) {
 ///
 /// ## Caller
 ///
-/// As for [`clone`]; the waker is consumed.
+/// As for [`clone`]; the waker is consumed. It is a clone: the stable waker is never dropped
+/// ([`StableWaker`]), and only borrowed by everything else.
 unsafe fn drop_waker(cell: *const ()) {
     let cell = cell.cast::<WakerCell>().cast_mut();
-    // SAFETY: the waker being dropped still counts, so the cell is alive.
+    // SAFETY: the clone being dropped still counts, so the cell is alive.
     if unsafe { &*cell }.release() {
         // SAFETY: the last waker of an orphaned cell: nothing else refers to it, and it was
         // leaked from a box (`allocate`). The fence in `release` orders every other thread's use
@@ -290,6 +293,14 @@ unsafe fn drop_waker(cell: *const ()) {
         drop(unsafe { Box::from_raw(cell) });
     }
 }
+
+/// The portal's stable waker as its frame (`context.rs`) holds it: not counted among the cell's
+/// wakers, and never dropped, since it never outlives the cell. It lives in the portal's
+/// coroutine (its entry closure, then its frame), which its `AsyncDef` drops, or finishes, before
+/// its [`PortalCell`]; every `Context` made from it borrows it, so none outlives it; and its
+/// clones, which may, are counted. A coroutine leaked with its stack (`mem::forget`, or a drop
+/// under `panic = "abort"`) keeps a stable waker that nothing can reach again.
+pub(crate) type StableWaker = ManuallyDrop<Waker>;
 
 /// A portal's hold on its [`WakerCell`]: made with the portal, dropped when it finishes or is
 /// dropped, after its coroutine (and the stable waker the frame holds) is gone.
@@ -319,20 +330,19 @@ impl PortalCell {
     /// A cell for a new portal on this thread, from the pool when it has one, and the portal's
     /// stable waker, which points to it.
     #[inline]
-    pub(crate) fn new() -> (Self, Waker) {
+    pub(crate) fn new() -> (Self, StableWaker) {
         let cell = POOL
             .try_with(Pool::take)
             .ok()
             .flatten()
             .unwrap_or_else(allocate);
-        // SAFETY: fresh from the pool or the allocator, so alive and unshared; its counts are
-        // zero; `acquire` counts the waker made here.
-        unsafe { cell.as_ref() }.acquire();
-        // SAFETY: the data pointer is a live `WakerCell`, counted for this waker, and `VTABLE`'s
-        // functions are thread-safe as `RawWaker` requires: owner-only fields are touched only on
-        // the owner thread (`on_owner`), the rest is atomic or under `remote`.
+        // SAFETY: the data pointer is a live `WakerCell`, fresh from the pool or the allocator,
+        // which the returned `PortalCell` keeps alive as long as the portal's coroutine lives
+        // (see `StableWaker` for why the waker is not counted), and `VTABLE`'s functions are
+        // thread-safe as `RawWaker` requires: owner-only fields are touched only on the owner
+        // thread (`on_owner`), the rest is atomic or under `remote`.
         let waker = unsafe { Waker::new(cell.as_ptr().cast_const().cast(), &VTABLE) };
-        (PortalCell(cell), waker)
+        (PortalCell(cell), ManuallyDrop::new(waker))
     }
 
     /// Called by each poll of the portal before it resumes the coroutine with `cx`: until the
@@ -381,7 +391,7 @@ impl Drop for PortalCell {
         let owner_refs = cell.owner_refs.get().wrapping_mul(REF);
         if owner_refs.wrapping_add(cell.refs.load(Ordering::Acquire)) == 0 {
             // No waker is left, and none can be made: the stable waker and the `Context`s
-            // built from it died with the coroutine.
+            // built from it are gone with the coroutine.
             // SAFETY: so the cell is this thread's alone.
             reset(unsafe { &mut *cell_ptr.as_ptr() });
             let pooled = POOL.try_with(|pool| pool.give(cell_ptr));
