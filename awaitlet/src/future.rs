@@ -84,8 +84,7 @@ pub struct AsyncDef<R> {
     /// Only read under `panic = "abort"`, where dropping must leak or abort.
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
     may_leak: bool,
-    /// A portal's waker cell, told the poller's waker at every poll; `None` for an `async_def`,
-    /// and once the portal has finished.
+    /// A portal's waker cell, told the poller's waker at every poll; `None` for an `async_def`.
     portal: Option<PortalCell>,
     /// The stack may hold `!Send` and `!Sync` values: see the type docs.
     _stays: PhantomData<dyn CoroutineStackStaysOnItsThread>,
@@ -165,12 +164,12 @@ impl<R> AsyncDef<R> {
         }
     }
 
-    /// Hands the stack of a finished coroutine back for reuse, and a portal's waker cell.
+    /// Hands the stack of a finished coroutine back for reuse. (A portal's waker cell goes back
+    /// when the future is dropped.)
     fn finish(&mut self) {
         if let Some(coroutine) = self.coroutine.take() {
             stack::recycle(self.stack.size, coroutine.into_stack());
         }
-        self.portal = None;
     }
 }
 
