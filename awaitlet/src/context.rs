@@ -30,6 +30,8 @@ use core::task::{Context, Waker};
 
 use corosensei::Yielder;
 
+use crate::portal::StableWaker;
+
 /// The task context handed to the coroutine on each resume, with its lifetime erased.
 ///
 /// It is only dereferenced through [`Frame::context`], whose safety argument says why the pointee
@@ -264,7 +266,7 @@ pub(crate) struct Frame {
     spans: crate::spans::Spans,
     /// A portal's stable waker, which every poll on this coroutine uses in place of the poller's
     /// context; `None` for an `async_def`.
-    portal: Option<Waker>,
+    portal: Option<StableWaker>,
 }
 
 /// The address range of a coroutine stack, guard page included, and the `stack_size` asked for.
@@ -299,7 +301,7 @@ impl Frame {
         yielder: &AwaitletYielder,
         cx: ContextPtr,
         stack: StackBounds,
-        portal: Option<Waker>,
+        portal: Option<StableWaker>,
         count_awaits: bool,
     ) -> Self {
         Frame {
@@ -319,7 +321,7 @@ impl Frame {
     /// A portal's stable waker, or `None` when this is an `async_def`'s frame.
     #[inline(always)]
     pub(crate) fn portal_waker(&self) -> Option<&Waker> {
-        self.portal.as_ref()
+        self.portal.as_deref()
     }
 
     #[cfg_attr(
@@ -367,9 +369,9 @@ impl Frame {
     /// unwinding out of a `poll` that panicked into the body, which may catch it and await again.
     /// Only for an `async_def`'s frame: the stores leave out [`PORTAL`] (and clear [`UNAWAITED`]).
     #[inline(always)]
-    pub(crate) fn start_poll(&self) -> Polling<'_> {
+    pub(crate) fn start_poll(&self) -> PollMark<'_> {
         self.state.set(POLLING);
-        Polling(self)
+        PollMark(self)
     }
 
     /// The context of the poll that is running this coroutine right now.
@@ -427,9 +429,9 @@ impl Frame {
 }
 
 /// See [`Frame::start_poll`].
-pub(crate) struct Polling<'a>(&'a Frame);
+pub(crate) struct PollMark<'a>(&'a Frame);
 
-impl Drop for Polling<'_> {
+impl Drop for PollMark<'_> {
     #[inline(always)]
     fn drop(&mut self) {
         self.0.state.set(0);

@@ -19,9 +19,8 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::Arc;
 
 use corosensei::{Coroutine, CoroutineResult};
 
@@ -30,7 +29,7 @@ use corosensei::stack::Stack as _;
 
 use crate::context::{self, AwaitletYielder, ContextPtr, Current, Frame, Restore, StackBounds};
 use crate::overflow;
-use crate::portal::{self, WakerCell};
+use crate::portal::{self, PortalCell, StableWaker};
 use crate::stack::{self, Stack};
 
 type AwaitletCoroutine<R> = Coroutine<ContextPtr, (), R, Stack>;
@@ -86,7 +85,7 @@ pub struct AsyncDef<R> {
     #[cfg_attr(not(panic = "abort"), allow(dead_code))]
     may_leak: bool,
     /// A portal's waker cell, told the poller's waker at every poll; `None` for an `async_def`.
-    portal: Option<Arc<WakerCell>>,
+    portal: Option<PortalCell>,
     /// The stack may hold `!Send` and `!Sync` values: see the type docs.
     _stays: PhantomData<dyn CoroutineStackStaysOnItsThread>,
 }
@@ -111,15 +110,16 @@ impl<R> AsyncDef<R> {
     }
 
     /// A portal: a future that polls `future` on `stack` (see `portal.rs`).
+    #[inline]
     pub(crate) fn portal<F>(builder: &Builder, stack: Stack, future: F) -> Self
     where
         F: Future<Output = R> + 'static,
         R: 'static,
     {
-        // The one allocation of a portal: the cell, shared by its stable waker (on the coroutine
-        // stack, in the frame) and this future, which updates it.
-        let cell = Arc::new(WakerCell::new());
-        let waker = Waker::from(Arc::clone(&cell));
+        // The cell behind the portal's stable waker (on the coroutine stack, in the frame), which
+        // this future tells who polls it: the one allocation of a portal, and none when this
+        // thread's pool has a cell from a finished portal.
+        let (cell, waker) = PortalCell::new();
         let bounds = bounds(builder, &stack);
         let entry = entry(
             move |frame| portal::run(frame, future),
@@ -164,7 +164,8 @@ impl<R> AsyncDef<R> {
         }
     }
 
-    /// Hands the stack of a finished coroutine back for reuse.
+    /// Hands the stack of a finished coroutine back for reuse. (A portal's waker cell goes back
+    /// when the future is dropped.)
     fn finish(&mut self) {
         if let Some(coroutine) = self.coroutine.take() {
             stack::recycle(self.stack.size, coroutine.into_stack());
@@ -188,7 +189,7 @@ fn entry<F, R>(
     body: F,
     builder: &Builder,
     bounds: StackBounds,
-    portal: Option<Waker>,
+    portal: Option<StableWaker>,
 ) -> impl FnOnce(&AwaitletYielder, ContextPtr) -> R + use<F, R>
 where
     F: FnOnce(&Frame) -> R,
@@ -273,23 +274,24 @@ impl<R> Future for AsyncDef<R> {
             Some(coroutine) if !coroutine.done() => coroutine,
             _ => panic!("`AsyncDef` polled after completion"),
         };
-        if let Some(cell) = &this.portal {
-            cell.register(cx.waker());
-        }
+        let cx_ptr = context::erase(cx);
+        // A portal's wakes go to this poll's waker until the poll ends.
+        let portal = this.portal.as_ref().map(|cell| cell.polling(cx_ptr));
         let result = {
-            // Whatever this thread's slot held (an outer coroutine's `Polling`, or `Outside`)
+            // Whatever this thread's slot held (an outer coroutine's `Running`, or `Outside`)
             // comes back when the coroutine yields, returns or panics.
             let _restore = Restore::save();
-            coroutine.resume(context::erase(cx))
+            coroutine.resume(cx_ptr)
         };
         match result {
             CoroutineResult::Yield(()) => {
-                if let Some(cell) = &this.portal {
-                    cell.suspended(cx.waker());
+                if let Some(portal) = portal {
+                    portal.pending(cx.waker());
                 }
                 Poll::Pending
             }
             CoroutineResult::Return(output) => {
+                drop(portal);
                 this.finish();
                 Poll::Ready(output)
             }

@@ -10,13 +10,17 @@ use tokio::task::LocalSet;
 
 mod common;
 
-/// A pending-once `awaitlet!` from sync code called by a portal's async code vs `.await`.
+/// A pending-once `awaitlet!` from sync code called by a portal's async code vs `.await`; also
+/// with the sync layer inlined, which leaves out the mispredicted return from its frame.
 fn portal_awaitlet(c: &mut Criterion) {
     let runtime = current_thread_runtime();
     let local = LocalSet::new();
     let mut group = c.benchmark_group("portal_awaitlet");
     group.bench_function("awaitlet", |b| {
         b.iter_custom(|iters| portals::awaitlet_mid_poll(&runtime, &local, iters))
+    });
+    group.bench_function("awaitlet_inlined", |b| {
+        b.iter_custom(|iters| portals::awaitlet_mid_poll_inlined(&runtime, &local, iters))
     });
     group.bench_function("native", |b| {
         b.iter_custom(|iters| pending_once::native(&runtime, &local, iters))
