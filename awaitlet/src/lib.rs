@@ -492,7 +492,9 @@ where
 /// It is an [`AsyncDef`], with the same guarantees: `!Send`; dropping it while it is suspended
 /// unwinds its stack, the frames of the poll it was suspended in first, then the future, every
 /// destructor once; a panic comes out of `poll` with its payload; polling it after it finished
-/// panics. A portal costs one allocation (its waker's cell) besides the stack, and none per poll.
+/// panics. A portal costs at most one allocation (its waker's cell) besides the stack, and none
+/// per poll: a finished portal leaves its cell to the next one on the same thread, unless a clone
+/// of its waker is still alive.
 ///
 /// What a portal exposes that an `async_def` does not: thread-local state set inside a poll
 /// stays set while the portal is suspended in that poll, and other tasks on the thread see it.
