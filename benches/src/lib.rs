@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | [`bridge`] | `SyncIo` bulk reads and an 8-byte ping-pong, on a current-thread and a multi-thread runtime, wall and CPU time | native async, `SyncIoBridge` |
 //! | [`portals`] | `awaitlet!` mid-poll in a portal; `.await` in a portal; a portal round trip | native `.await` in a task; the `async_def` round trip |
 //! | `spans` (feature `tracing`) | `pending_once` with awaitlet's `tracing` feature: no subscriber, a `Registry`, a span entered across each await | native `.await` |
 //! | [`tasks`] | `pending_once` in 16 tasks and `pingpong`, `#[async_def]` fns, `#[tokio::main]`'s runtime | `async fn` tasks |
@@ -29,10 +30,13 @@ use std::task::{Context, Poll, Waker};
 use tokio::runtime::Runtime;
 
 pub mod adapters;
+pub mod bridge;
+pub mod clock;
 pub mod echo;
 pub mod pingpong;
 pub mod pinned;
 pub mod portals;
+pub mod results;
 #[cfg(feature = "tracing")]
 pub mod spans;
 pub mod tasks;
