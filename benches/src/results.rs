@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 /// Where cargo builds: `$CARGO_TARGET_DIR`, else the workspace's `target/`.
 pub fn target_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = benches
+        .parent()
+        .expect("the benches package is in the workspace's dir");
     std::env::var_os("CARGO_TARGET_DIR").map_or(workspace.join("target"), PathBuf::from)
 }
 

@@ -15,7 +15,7 @@ const RUNTIMES: [(&str, &str); 2] = [
 /// The variants, as the JSON names them, and their labels; the first is the one compared.
 const VARIANTS: [(&str, &str); 3] = [
     ("awaitlet", "`SyncIo`"),
-    ("native", "native `AsyncReadExt`"),
+    ("native", "native async (`AsyncReadExt`)"),
     ("sync_io_bridge", "`SyncIoBridge`"),
 ];
 /// The jobs, as the JSON names them, and what one operation of each is.
@@ -35,7 +35,10 @@ waits for the other task). On the current-thread runtime the tasks run on a `Loc
 `SyncIo` in an `async_def` task; on the multi-thread runtime (two workers) they are \
 `tokio::spawn`ed and `SyncIo` runs in an `#[async_def(send)]` fn, whose body runs on awaitlet's \
 pool of pinned threads, as a user of that runtime would write it. `SyncIoBridge` runs in \
-`spawn_blocking` on both. CPU time is the whole process's (`CLOCK_PROCESS_CPUTIME_ID`): it counts \
+`spawn_blocking` on both. So on the multi-thread runtime both sync clients wait on another thread \
+than the peer task's (a pool thread, a blocking thread): every read that finds the pipe empty \
+waits for a wake-up from another thread, while native tasks wake each other on one worker. \
+CPU time is the whole process's (`CLOCK_PROCESS_CPUTIME_ID`): it counts \
 the second core that the bridge's and the pool's threads use. All variants of a setup run in the \
 same run, taking turns; the figures are medians per operation, and the ratios are of those \
 medians.";
@@ -172,7 +175,7 @@ mod tests {
         for line in [
             "| 64 B reads of 128 MiB, per read | `SyncIo` | 10.0 ns | 10.0 ns | — | — |\n",
             "| 64 B reads of 128 MiB, per read | `SyncIoBridge` | 95.0 ns | 190 ns | 9.50× | 19.0× |\n",
-            "| 8-byte ping-pong, per round trip | native `AsyncReadExt` | 900 ns | 900 ns | 0.900× | 0.900× |\n",
+            "| 8-byte ping-pong, per round trip | native async (`AsyncReadExt`) | 900 ns | 900 ns | 0.900× | 0.900× |\n",
             "| 8 KiB reads of 128 MiB, per read | not measured | — | — | — | — |\n",
             "**`SyncIo` is 9.50–300× faster than `SyncIoBridge` in wall time depending on setup, \
              and uses 19.0–500× less CPU time** (over the 2 setups below).",
