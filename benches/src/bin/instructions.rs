@@ -21,7 +21,7 @@ use std::time::Duration;
 use awaitlet_benches::bridge::{Client, Flavor, Job, Setup};
 use awaitlet_benches::results::{self, Count, Instructions};
 use awaitlet_benches::{
-    current_thread_runtime, multi_thread_runtime, pending_once, pingpong, portals, ready,
+    adapters, current_thread_runtime, multi_thread_runtime, pending_once, pingpong, portals, ready,
     roundtrip, tasks,
 };
 use tokio::task::LocalSet;
@@ -49,13 +49,13 @@ const WORKLOADS: &[Workload] = &[
         id: "ready",
         variant: "awaitlet",
         ops: [100_000, 1_100_000],
-        run: |n| ready::under_awaitlet(n),
+        run: ready::under_awaitlet,
     },
     Workload {
         id: "ready",
         variant: "native",
         ops: [100_000, 1_100_000],
-        run: |n| ready::native(n),
+        run: ready::native,
     },
     Workload {
         id: "pending_once",
@@ -150,6 +150,18 @@ const WORKLOADS: &[Workload] = &[
         variant: "sync_io_bridge",
         ops: [16_384, 180_224],
         run: |n| read_64b(Client::SyncIoBridge, n),
+    },
+    Workload {
+        id: "iter",
+        variant: "awaitlet",
+        ops: [100_000, 1_100_000],
+        run: adapters::iter::under_awaitlet,
+    },
+    Workload {
+        id: "iter",
+        variant: "native",
+        ops: [100_000, 1_100_000],
+        run: adapters::iter::native,
     },
     Workload {
         id: "portal_awaitlet",
