@@ -18,7 +18,7 @@ use awaitlet_benches::clock::Spent;
 use awaitlet_benches::results::{self, Bridge, BridgeSetup, BridgeVariant};
 
 /// Measured runs of each variant per setup.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 11;
 /// Round trips per ping-pong run.
 const PINGPONG_ROUNDS: u64 = 20_000;
 
