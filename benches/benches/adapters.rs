@@ -7,19 +7,17 @@
 
 use std::time::Duration;
 
-use awaitlet_benches::adapters::{TOTAL, iter, read};
-use awaitlet_benches::current_thread_runtime;
+use awaitlet_benches::adapters::{TOTAL, iter};
+use awaitlet_benches::bridge::{Client, Flavor, Job, Setup};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use tokio::task::LocalSet;
 
 mod common;
 
 /// One iteration moves 128 MiB (tens of milliseconds to seconds), so every sample is one
 /// iteration, ten per variant.
 fn sync_io_read(c: &mut Criterion) {
-    let runtime = current_thread_runtime();
-    let local = LocalSet::new();
-    for (group, read_size) in [("sync_io_read_64b", 64), ("sync_io_read_8k", 8 << 10)] {
+    let setup = Setup::new(Flavor::CurrentThread);
+    for (group, size) in [("sync_io_read_64b", 64), ("sync_io_read_8k", 8 << 10)] {
         let mut group = c.benchmark_group(group);
         group
             .sampling_mode(SamplingMode::Flat)
@@ -27,27 +25,16 @@ fn sync_io_read(c: &mut Criterion) {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(10))
             .throughput(Throughput::Bytes(TOTAL as u64));
-        group.bench_function("awaitlet", |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| read::sync_io(&runtime, &local, read_size, TOTAL))
-                    .sum()
-            })
-        });
-        group.bench_function("native", |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| read::native(&runtime, &local, read_size, TOTAL))
-                    .sum()
-            })
-        });
-        group.bench_function("sync_io_bridge", |b| {
-            b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| read::sync_io_bridge(&runtime, &local, read_size, TOTAL))
-                    .sum()
-            })
-        });
+        let job = Job::Read { size, total: TOTAL };
+        for (id, client) in [
+            ("awaitlet", Client::SyncIo),
+            ("native", Client::Native),
+            ("sync_io_bridge", Client::SyncIoBridge),
+        ] {
+            group.bench_function(id, |b| {
+                b.iter_custom(|iters| (0..iters).map(|_| setup.run(client, job).wall).sum())
+            });
+        }
         group.finish();
     }
 }

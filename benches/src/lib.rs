@@ -14,6 +14,7 @@
 //! | [`echo`] | the echo synopsis at scale, sync middle layer | native async, a thread per client |
 //! | [`pinned`] | `spawn_pinned` one after another; 10,000 `#[async_def(send)]` calls waiting on timers | the thread bridge, tokio-util's `LocalPoolHandle` |
 //! | [`adapters`] | `SyncIo` reads, `awaitlet::iter` | `AsyncReadExt::read` and `SyncIoBridge`, `StreamExt::next` |
+//! | [`bridge`] | `SyncIo` bulk reads and an 8-byte ping-pong, on a current-thread and a multi-thread runtime, wall and CPU time | native async, `SyncIoBridge` |
 //! | [`portals`] | `awaitlet!` mid-poll in a portal; `.await` in a portal; a portal round trip | native `.await` in a task; the `async_def` round trip |
 //! | `spans` (feature `tracing`) | `pending_once` with awaitlet's `tracing` feature: no subscriber, a `Registry`, a span entered across each await | native `.await` |
 //! | [`duplex`] | an 8-byte ping-pong through `std::io` over a tokio duplex pipe, `SyncIo` | native `AsyncReadExt`/`AsyncWriteExt`, `SyncIoBridge`, the peers |
@@ -34,11 +35,14 @@ use tokio::task::LocalSet;
 
 pub mod adapters;
 pub mod duplex;
+pub mod bridge;
+pub mod clock;
 pub mod echo;
 pub mod peers;
 pub mod pingpong;
 pub mod pinned;
 pub mod portals;
+pub mod results;
 #[cfg(feature = "tracing")]
 pub mod spans;
 pub mod tasks;

@@ -9,8 +9,10 @@
 //! serde checks each field of the description; the tests check the names that refer to other
 //! entries (variants, bench targets), since the description is built into the binary.
 
+mod bridge;
 mod chart;
 mod peers;
+mod instructions;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -41,6 +43,9 @@ struct Spec {
     /// Figures that are not criterion's, such as `examples/million`'s, written in by hand.
     #[serde(default, rename = "section")]
     sections: Vec<Section>,
+    /// `--bench bridge`'s, when it has run.
+    #[serde(skip)]
+    bridge: Option<awaitlet_benches::results::Bridge>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +82,9 @@ struct Variant {
     /// Criterion's, per operation; `None` when it was not measured.
     #[serde(skip)]
     estimate: Option<Estimate>,
+    /// Instructions per operation, from `--bin instructions`; `None` when not measured.
+    #[serde(skip)]
+    instructions: Option<f64>,
 }
 
 /// What a variant stands for; in this order in the chart's legend.
@@ -220,9 +228,11 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut spec: Spec = toml::from_str(SPEC).map_err(|e| format!("benchmarks.toml: {e}"))?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    let target = awaitlet_benches::results::target_dir();
     let criterion = std::env::var_os("CRITERION_HOME").map(PathBuf::from);
     let measured = measure(&mut spec, &criterion.unwrap_or(target.join("criterion")))?;
+    instructions::attach(&mut spec, &target)?;
+    spec.bridge = bridge::read(&target)?;
     let read = |path: &str| {
         let text = std::fs::read_to_string(root.join(path));
         text.map_err(|e| format!("cannot read {path}: {e}"))
@@ -331,20 +341,24 @@ fn benchmarks_md(spec: &Spec, python: &Python, measured: Option<SystemTime>) -> 
         md += &format!(
             "\n## {id}\n\n**{title}.** {about}\n\n```sh\n\
              cargo bench -p awaitlet-benches --bench {bench} -- '^{id}/'\n```\n\n\
-             | variant | median per {unit} | 95% interval | awaitlet ÷ it |\n| --- | --- | --- | --- |\n"
+             | variant | median per {unit} | 95% interval | awaitlet ÷ it | {} |\n\
+             | --- | --- | --- | --- | --- |\n",
+            instructions::HEADING
         );
         for variant in &group.variants {
             let name = format!("{} (`{id}/{}`)", variant.label, variant.id);
             let Some(it) = variant.estimate else {
-                md += &format!("| {name} | not measured | — | — |\n");
+                let count = instructions::cell(variant.instructions);
+                md += &format!("| {name} | not measured | — | — | {count} |\n");
                 continue;
             };
             let (median, ci) = (it.point_estimate, it.confidence_interval);
             let (lower, upper) = (time(ci.lower_bound), time(ci.upper_bound));
             let by = awaitlet.median().filter(|_| variant.id != awaitlet.id);
             let by = by.map_or("—".into(), |awaitlet| ratio(awaitlet / median));
+            let count = instructions::cell(variant.instructions);
             md += &format!(
-                "| {name} | **{}** | {lower} – {upper} | {by} |\n",
+                "| {name} | **{}** | {lower} – {upper} | {by} | {count} |\n",
                 time(median)
             );
         }
@@ -354,6 +368,7 @@ fn benchmarks_md(spec: &Spec, python: &Python, measured: Option<SystemTime>) -> 
             md += &format!("\nOne iteration is {iteration}; {took}.\n");
         }
     }
+    md += &bridge::section(spec.bridge.as_ref());
     for Section { title, text } in &spec.sections {
         md += &format!("\n## {title}\n\n{}\n", text.trim());
     }
@@ -475,7 +490,7 @@ mod tests {
     "#;
 
     /// The sample with these medians per operation, in ns, each ±10%.
-    fn sample(awaitlet: Option<f64>, native: Option<f64>) -> Spec {
+    pub(crate) fn sample(awaitlet: Option<f64>, native: Option<f64>) -> Spec {
         let mut spec: Spec = toml::from_str(SAMPLE).unwrap();
         for (variant, ns) in spec.groups[0].variants.iter_mut().zip([awaitlet, native]) {
             variant.estimate = ns.map(|ns| Estimate {
@@ -542,7 +557,7 @@ mod tests {
         for line in [
             "| [two](#two) | ≤ 60 ns | 3 | 50.0 ns | yes |\n",
             "| [two](#two) | extra ≤ 2 ns | 3 | — | not measured |\n",
-            "| native .await (`two/native`) | not measured | — | — |\n",
+            "| native .await (`two/native`) | not measured | — | — | — |\n",
             "One iteration is ten awaits; `two/awaitlet` took 500 ns for all of them.\n",
         ] {
             assert!(md.contains(line), "no {line:?} in\n{md}");
