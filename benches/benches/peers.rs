@@ -145,11 +145,10 @@ fn main() {
         println!("(not written: a run of some workloads or contenders)");
         return;
     }
-    let dir = results::dir(&results::target_dir());
-    std::fs::create_dir_all(&dir).expect("creating the results directory");
-    let path = dir.join(results::PEERS_FILE);
-    let json = serde_json::to_string_pretty(&run).expect("serializing the results");
-    std::fs::write(&path, json).expect("writing the results");
+    let path = results::dir(&awaitlet_benches::results::target_dir()).join(results::PEERS_FILE);
+    if let Err(error) = awaitlet_benches::results::write(&path, &run) {
+        panic!("{error}");
+    }
     println!("wrote {}", path.display());
 }
 

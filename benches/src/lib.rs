@@ -34,9 +34,9 @@ use tokio::runtime::Runtime;
 use tokio::task::LocalSet;
 
 pub mod adapters;
-pub mod duplex;
 pub mod bridge;
 pub mod clock;
+pub mod duplex;
 pub mod echo;
 pub mod peers;
 pub mod pingpong;

@@ -106,11 +106,8 @@ fn measure() -> Result<(), String> {
         cap: CAP,
         contenders,
     };
-    let dir = results::dir(&results::target_dir());
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(results::MEMORY_FILE);
-    let json = serde_json::to_string_pretty(&run).map_err(|e| e.to_string())?;
-    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let path = results::dir(&awaitlet_benches::results::target_dir()).join(results::MEMORY_FILE);
+    awaitlet_benches::results::write(&path, &run)?;
     println!("vm.max_map_count {max_map_count}; wrote {}", path.display());
     Ok(())
 }

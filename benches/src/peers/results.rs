@@ -10,15 +10,10 @@ pub const PEERS_FILE: &str = "peers.json";
 /// The `memory` binary's file in `dir`.
 pub const MEMORY_FILE: &str = "memory.json";
 
-/// Where both files go, under the cargo target directory `target`.
+/// Where both files go, under the cargo target directory `target`
+/// ([`crate::results::target_dir`]).
 pub fn dir(target: &Path) -> PathBuf {
     target.join("awaitlet-peers")
-}
-
-/// The cargo target directory as the report finds it: `$CARGO_TARGET_DIR`, else the workspace's.
-pub fn target_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::env::var_os("CARGO_TARGET_DIR").map_or(workspace.join("target"), PathBuf::from)
 }
 
 /// One run of the `peers` bench.

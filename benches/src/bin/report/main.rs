@@ -11,8 +11,8 @@
 
 mod bridge;
 mod chart;
-mod peers;
 mod instructions;
+mod peers;
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;

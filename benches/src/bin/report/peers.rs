@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use awaitlet_benches::peers::results::{self, MemoryRun, PeersRun, WorkloadResult};
-use serde::de::DeserializeOwned;
 
 use super::{ratio, time};
 
@@ -39,17 +38,9 @@ fn label(id: &str) -> &str {
 pub fn load(target: &Path) -> Result<Peers, String> {
     let dir = results::dir(target);
     Ok(Peers {
-        run: read(&dir.join(results::PEERS_FILE))?,
-        memory: read(&dir.join(results::MEMORY_FILE))?,
+        run: awaitlet_benches::results::read(&dir.join(results::PEERS_FILE))?,
+        memory: awaitlet_benches::results::read(&dir.join(results::MEMORY_FILE))?,
     })
-}
-
-fn read<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
-    let Ok(json) = std::fs::read_to_string(path) else {
-        return Ok(None);
-    };
-    let parsed = serde_json::from_str(&json).map_err(|e| format!("{}: {e}", path.display()));
-    parsed.map(Some)
 }
 
 impl Peers {
