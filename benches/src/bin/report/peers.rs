@@ -71,6 +71,7 @@ impl Peers {
             None => md += "\nNot measured.\n",
             Some(run) => {
                 md += &format!("\n{} rounds, measured {}.\n", run.rounds, run.measured);
+                md += &floor_targets(run);
                 for workload in &run.workloads {
                     md += &table(workload);
                 }
@@ -122,6 +123,38 @@ impl Peers {
             .collect();
         [floor, peers.join(", ")]
     }
+}
+
+/// Issue 15's targets for awaitlet against the floor: workload, bound on awaitlet's median
+/// divided by the floor's, and the target in the issue's words.
+const FLOOR_TARGETS: [(&str, f64, &str); 4] = [
+    ("ready", 1.1, "ready await ≤ 1.1× the floor"),
+    (
+        "pending_once_tasks",
+        1.05,
+        "pending once in 16 tasks ≤ 1.05× the floor",
+    ),
+    ("roundtrip_pending", 1.1, "round trip ≤ 1.1× the floor"),
+    ("pingpong", 1.03, "ping-pong ≤ 1.03× the floor"),
+];
+
+/// The table of [`FLOOR_TARGETS`] as this run measured them.
+fn floor_targets(run: &PeersRun) -> String {
+    let mut md = "\n| target (issue 15) | awaitlet ÷ floor, medians | met |\n| --- | --- | --- |\n"
+        .to_string();
+    for (id, bound, says) in FLOOR_TARGETS {
+        let workload = run.workloads.iter().find(|w| w.id == id);
+        let median = |contender: &str| workload?.contender(contender).map(|c| c.median_ns);
+        let (figure, met) = match (median("awaitlet"), median("floor")) {
+            (Some(awaitlet), Some(floor)) => {
+                let r = awaitlet / floor;
+                (ratio(r), if r <= bound { "yes" } else { "**no**" })
+            }
+            _ => ("not measured".to_string(), "—"),
+        };
+        md += &format!("| {says} | {figure} | {met} |\n");
+    }
+    md
 }
 
 /// One workload's table: median, minimum, and the median's ratio to native's and the floor's.
@@ -190,6 +223,19 @@ mod tests {
         ] {
             assert!(md.contains(line), "no {line:?} in\n{md}");
         }
+    }
+
+    #[test]
+    fn the_floor_targets_say_met_or_not_from_the_medians() {
+        let md = sample().markdown();
+        assert!(
+            md.contains("| ready await ≤ 1.1× the floor | 4.00× | **no** |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| round trip ≤ 1.1× the floor | not measured | — |"),
+            "{md}"
+        );
     }
 
     #[test]
