@@ -157,6 +157,9 @@ fn continue_cancellation(frame: NonNull<Frame>) -> ! {
 /// Polls `future` to completion on the coroutine of `place`, suspending while it is pending.
 #[inline(always)]
 fn await_on<Fut: Future>(place: Suspendable, future: Fut) -> Fut::Output {
+    // Pinned here, before the two paths part: moving a large future into either of them would
+    // cost a copy of it (a `memcpy` call per await for tokio's `mpsc::Receiver::recv`).
+    let mut future = pin!(future);
     let frame_ptr = match place {
         Suspendable::AsyncDef(frame) => frame,
         Suspendable::Portal(frame) => {
@@ -174,7 +177,6 @@ fn await_on<Fut: Future>(place: Suspendable, future: Fut) -> Fut::Output {
     // says who writes it when), and this is that coroutine's code.
     // SAFETY: so the frame, a local at the base of its stack, is alive for this whole call.
     let frame = unsafe { frame_ptr.as_ref() };
-    let mut future = pin!(future);
     loop {
         let poll = {
             // Nested `awaitlet!`s inside `poll` refuse to touch the frame while it is marked;
