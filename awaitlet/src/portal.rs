@@ -336,11 +336,12 @@ impl PortalCell {
             .ok()
             .flatten()
             .unwrap_or_else(allocate);
-        // SAFETY: the data pointer is a live `WakerCell`, fresh from the pool or the allocator,
-        // which the returned `PortalCell` keeps alive as long as the portal's coroutine lives
-        // (see `StableWaker` for why the waker is not counted), and `VTABLE`'s functions are
-        // thread-safe as `RawWaker` requires: owner-only fields are touched only on the owner
-        // thread (`on_owner`), the rest is atomic or under `remote`.
+        // The data pointer is a live `WakerCell`, fresh from the pool or the allocator, which the
+        // returned `PortalCell` keeps alive as long as the portal's coroutine lives (see
+        // `StableWaker` for why the waker is not counted).
+        // SAFETY: so the pointer is valid for every use of the waker, and `VTABLE`'s functions
+        // are thread-safe as `RawWaker` requires: owner-only fields are touched only on the
+        // owner thread (`on_owner`), the rest is atomic or under `remote`.
         let waker = unsafe { Waker::new(cell.as_ptr().cast_const().cast(), &VTABLE) };
         (PortalCell(cell), ManuallyDrop::new(waker))
     }
