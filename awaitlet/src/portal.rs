@@ -320,6 +320,16 @@ pub(crate) type StableWaker = ManuallyDrop<Waker>;
 #[derive(Debug)]
 pub(crate) struct PortalCell(NonNull<WakerCell>);
 
+// `AsyncDef` holds a `PortalCell`, and is `!Send` and `!Sync` through its marker, whose name
+// rustc's error should give alone (`CoroutineStackStaysOnItsThread`), not also this field's
+// `NonNull`. The cell's owner-only fields need the portal on its thread, which the marker
+// ensures: this type is crate-private and held only by `AsyncDef`.
+// SAFETY: so a `PortalCell` never moves to, nor is shared with, another thread; and what the
+// cell offers other threads (its `refs`, its `remote` lock) is thread-safe in any case.
+unsafe impl Send for PortalCell {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for PortalCell {}
+
 // A panic leaves the cell as consistent as it was: `Polling` and `ClearOnDrop` put `poller` and
 // `waking` back on the way out, and every other change is one step. So a portal whose poll
 // panicked may be observed, and dropped, after `catch_unwind`, as `AsyncDef`'s docs promise.
