@@ -160,10 +160,11 @@ impl WakerCell {
             return self.wake_remote();
         }
         if let Some(cx) = self.poller.get() {
-            // SAFETY: on the owner thread (only it writes `poller`), during the poll that stored
-            // `cx` (`Polling` clears it when that poll ends, also by a panic): `cx` is that
-            // poll's `&mut Context`, alive until then, and the portal's coroutine never makes a
-            // `&mut` of it (only an `async_def`'s frame does), so a shared borrow is sound.
+            // On the owner thread (only it writes `poller`), during the poll that stored `cx`
+            // (`Polling` clears it when that poll ends, also by a panic).
+            // SAFETY: so `cx` is that poll's `&mut Context`, alive until then, and the portal's
+            // coroutine never makes a `&mut` of it (only an `async_def`'s frame does): a shared
+            // borrow is sound.
             let waker = unsafe { cx.as_ref() }.waker();
             waker.wake_by_ref();
             return;
@@ -286,10 +287,10 @@ unsafe fn drop_waker(cell: *const ()) {
     let cell = cell.cast::<WakerCell>().cast_mut();
     // SAFETY: the clone being dropped still counts, so the cell is alive.
     if unsafe { &*cell }.release() {
-        // SAFETY: the last waker of an orphaned cell: nothing else refers to it, and it was
-        // leaked from a box (`allocate`). The fence in `release` orders every other thread's use
-        // of it before this, and nothing in it belongs to a thread (a `Waker` is `Send`), so it
-        // may be freed on any.
+        // The last waker of an orphaned cell: nothing else refers to it. The fence in `release`
+        // orders every other thread's use of it before this, and nothing in it belongs to a
+        // thread (a `Waker` is `Send`), so it may be freed on any.
+        // SAFETY: so it is unshared, and it was leaked from a box (`allocate`).
         drop(unsafe { Box::from_raw(cell) });
     }
 }

@@ -106,9 +106,9 @@ pub fn floor_await<F: Future>(future: F) -> F::Output {
         CURRENT.set((yielder, cx));
         cx
     };
-    // SAFETY: benchmark-only: this runs in the body of the floor coroutine that set `CURRENT`
-    // when it was last resumed (the workloads call it nowhere else and never nest floor
-    // coroutines), so `cx` is the `Context` of the poll running it, and so is each `Context` the
+    // Benchmark-only: this runs in the body of the floor coroutine that set `CURRENT` when it
+    // was last resumed (the workloads call it nowhere else and never nest floor coroutines).
+    // SAFETY: so `cx` is the `Context` of the poll running it, and so is each `Context` the
     // coroutine is resumed with.
     unsafe { await_with(future, cx, suspend) }
 }
